@@ -1,0 +1,31 @@
+# MarketPrism: the two quick-start commands are `make demo` and `make test`.
+# Both install what they need (Debian packages) when it is missing.
+
+APT_PACKAGES := libzstd-dev libcurl4-openssl-dev pkg-config nats-server libnats-dev
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps demo test build release bench
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product marketprism
+
+# The main job on embedded defaults: replay the bundled recording under the bundled scenario.
+demo: release
+	.build/release/marketprism demo
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package benchmark

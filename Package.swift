@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One target per layer; dependencies point downward only:
+//   MarketPrismCLI -> (Simulation | Live) -> Stack -> Exchanges, Books, Reliability, Publishing -> Model
+//   Recording -> CZstd, Model
+let package = Package(
+    name: "marketprism",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "marketprism", targets: ["MarketPrismCLI"]),
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "Recording", targets: ["Recording"]),
+        .library(name: "Exchanges", targets: ["Exchanges"]),
+        .library(name: "Books", targets: ["Books"]),
+        .library(name: "Reliability", targets: ["Reliability"]),
+        .library(name: "Publishing", targets: ["Publishing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Pure, sans-IO layers.
+        .target(name: "Model"),
+        .target(name: "Recording", dependencies: ["CZstd", "Model"]),
+        .target(name: "Exchanges", dependencies: ["Model"]),
+        .target(name: "Books", dependencies: ["Model"]),
+        .target(name: "Reliability", dependencies: ["Model"]),
+        .target(name: "Publishing", dependencies: ["Model", "Recording"]),
+
+        // The command-line tool.
+        .executableTarget(
+            name: "MarketPrismCLI",
+            dependencies: [
+                "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model"]),
+        .testTarget(name: "ExchangesTests", dependencies: ["Exchanges", "Model", "Recording"]),
+        .testTarget(name: "BooksTests", dependencies: ["Books", "Exchanges", "Model", "Recording"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model"]),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Model", "Recording"]),
+        .testTarget(name: "CLITests", dependencies: ["Model", "Recording"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Books layer; see ../../docs and ARCHITECTURE in README.

@@ -1,0 +1,1 @@
+// The Exchanges layer; see ../../docs and ARCHITECTURE in README.

@@ -1,0 +1,1 @@
+// The Publishing layer; see ../../docs and ARCHITECTURE in README.

@@ -1,0 +1,1 @@
+// The Recording layer; see ../../docs and ARCHITECTURE in README.

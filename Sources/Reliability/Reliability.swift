@@ -1,0 +1,1 @@
+// The Reliability layer; see ../../docs and ARCHITECTURE in README.
