@@ -43,12 +43,15 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "ModelTests", dependencies: ["Model"]),
-        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model"]),
-        .testTarget(name: "ExchangesTests", dependencies: ["Exchanges", "Model", "Recording"]),
-        .testTarget(name: "BooksTests", dependencies: ["Books", "Exchanges", "Model", "Recording"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model"]),
-        .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Model", "Recording"]),
-        .testTarget(name: "CLITests", dependencies: ["Model", "Recording"]),
+        // Shared test helpers: where ../shared/data is, running built executables.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model", "TestSupport"]),
+        .testTarget(name: "ExchangesTests", dependencies: ["Exchanges", "Model", "Recording", "TestSupport"]),
+        .testTarget(name: "BooksTests", dependencies: ["Books", "Exchanges", "Model", "Recording", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model", "TestSupport"]),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Model", "Recording", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
     ]
 )
