@@ -24,6 +24,7 @@ let package = Package(
         // System libraries.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
 
         // Pure, sans-IO layers.
         .target(name: "Model"),
@@ -32,6 +33,13 @@ let package = Package(
         .target(name: "Books", dependencies: ["Model"]),
         .target(name: "Reliability", dependencies: ["Model"]),
         .target(name: "Publishing", dependencies: ["Model", "Recording"]),
+        // Live NATS JetStream transport for the publisher (libnats on its own threads).
+        .target(name: "NATSTransport", dependencies: ["CNats", "Publishing", "Model"]),
+        // YAML configs and scenarios with errors that name file, line and key.
+        .target(name: "ConfigSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // Drivers.
+        .target(name: "Simulation", dependencies: ["Model", "ConfigSupport"]),
 
         // The command-line tool.
         .executableTarget(
@@ -50,8 +58,10 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model", "TestSupport"]),
         .testTarget(name: "ExchangesTests", dependencies: ["Exchanges", "Model", "Recording", "TestSupport"]),
         .testTarget(name: "BooksTests", dependencies: ["Books", "Exchanges", "Model", "Recording", "TestSupport"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Model", "Recording", "TestSupport"]),
+        .testTarget(name: "NATSTransportTests", dependencies: ["NATSTransport", "Publishing", "Model", "TestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ConfigSupport", "Model", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
     ]
 )
