@@ -1,1 +1,0 @@
-// The Books layer; see ../../docs and ARCHITECTURE in README.
