@@ -1,1 +1,0 @@
-// The Reliability layer; see ../../docs and ARCHITECTURE in README.
