@@ -1,0 +1,172 @@
+import Model
+
+/// Encodes events into the documented JSON payloads (docs/messages.md), with subjects and ids.
+///
+/// Field names follow the original system where its consumers read them (`exchange_name`,
+/// `symbol_name`, `timestamp`, `collected_at`, `price`, `quantity`, `side`, `trade_id`, `bids`,
+/// `asks`, `last_update_id`); times are also given as exact integer nanoseconds (`*_ns`).
+public struct MessageEncoder: Sendable {
+    public struct Configuration: Hashable, Sendable {
+        /// Levels per side in orderbook messages.
+        public var orderbookDepth: Int
+
+        public init(orderbookDepth: Int = 20) {
+            self.orderbookDepth = max(1, orderbookDepth)
+        }
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    public func encode(_ event: PublishableEvent) -> OutboundMessage {
+        var writer = JSONWriter(capacity: payloadCapacity(event))
+        encodePayload(event, into: &writer)
+        return OutboundMessage(subject: Subject.make(for: event), id: MessageId.make(for: event), payload: writer.bytes)
+    }
+
+    func payloadCapacity(_ event: PublishableEvent) -> Int {
+        if case .orderbook = event { return 320 + configuration.orderbookDepth * 2 * 56 }
+        return 384
+    }
+
+    /// The JSON object for one event.
+    public func encodePayload(_ event: PublishableEvent, into w: inout JSONWriter) {
+        let instrument = event.instrument
+        w.raw("{\"exchange_name\":")
+        w.string(instrument.venue.rawValue)
+        w.raw(",\"symbol_name\":")
+        w.string(instrument.symbol)
+        w.raw(",\"instrument_id\":")
+        w.string(instrument.native)
+        w.raw(",\"data_type\":\"")
+        w.raw(dataType(event))
+        w.raw("\",\"timestamp\":")
+        w.isoTime(event.exchangeTime)
+        w.raw(",\"timestamp_ns\":")
+        w.integer(event.exchangeTime.nanoseconds)
+        w.raw(",\"collected_at\":")
+        w.isoTime(event.receiveTime)
+        w.raw(",\"collected_at_ns\":")
+        w.integer(event.receiveTime.nanoseconds)
+        switch event {
+        case .trade(let e):
+            w.raw(",\"trade_id\":")
+            w.string(e.tradeId)
+            w.raw(",\"price\":")
+            w.decimal(e.price)
+            w.raw(",\"quantity\":")
+            w.decimal(e.quantity)
+            w.raw(",\"side\":\"")
+            w.raw(e.side == .buy ? "buy" : "sell")
+            w.byte(UInt8(ascii: "\""))
+        case .orderbook(let e):
+            w.raw(",\"last_update_id\":")
+            w.integer(e.sequence)
+            w.raw(",\"bids\":")
+            levels(e.bids, into: &w)
+            w.raw(",\"asks\":")
+            levels(e.asks, into: &w)
+        case .ticker(let e):
+            w.raw(",\"best_bid_price\":")
+            w.optionalDecimal(e.bestBid?.price)
+            w.raw(",\"best_bid_quantity\":")
+            w.optionalDecimal(e.bestBid?.size)
+            w.raw(",\"best_ask_price\":")
+            w.optionalDecimal(e.bestAsk?.price)
+            w.raw(",\"best_ask_quantity\":")
+            w.optionalDecimal(e.bestAsk?.size)
+            w.raw(",\"last_price\":")
+            w.optionalDecimal(e.last)
+            w.raw(",\"open_24h\":")
+            w.optionalDecimal(e.open24h)
+            w.raw(",\"high_24h\":")
+            w.optionalDecimal(e.high24h)
+            w.raw(",\"low_24h\":")
+            w.optionalDecimal(e.low24h)
+            w.raw(",\"volume_24h\":")
+            w.optionalDecimal(e.volume24h)
+            w.raw(",\"quote_volume_24h\":")
+            w.optionalDecimal(e.quoteVolume24h)
+            w.raw(",\"sequence\":")
+            if let s = e.sequence { w.integer(s) } else { w.raw("null") }
+        case .kline(let e):
+            w.raw(",\"interval\":")
+            w.string(e.interval)
+            w.raw(",\"open_time\":")
+            w.isoTime(e.openTime)
+            w.raw(",\"open_time_ns\":")
+            w.integer(e.openTime.nanoseconds)
+            w.raw(",\"close_time\":")
+            w.isoTime(e.closeTime)
+            w.raw(",\"close_time_ns\":")
+            w.integer(e.closeTime.nanoseconds)
+            w.raw(",\"open_price\":")
+            w.decimal(e.open)
+            w.raw(",\"high_price\":")
+            w.decimal(e.high)
+            w.raw(",\"low_price\":")
+            w.decimal(e.low)
+            w.raw(",\"close_price\":")
+            w.decimal(e.close)
+            w.raw(",\"volume\":")
+            w.decimal(e.volume)
+            w.raw(",\"is_closed\":")
+            w.bool(e.closed)
+        case .funding(let e):
+            w.raw(",\"current_funding_rate\":")
+            w.decimal(e.rate)
+            w.raw(",\"next_funding_time\":")
+            if let t = e.nextFundingTime { w.isoTime(t) } else { w.raw("null") }
+            w.raw(",\"next_funding_time_ns\":")
+            if let t = e.nextFundingTime { w.integer(t.nanoseconds) } else { w.raw("null") }
+            w.raw(",\"mark_price\":")
+            w.optionalDecimal(e.markPrice)
+            w.raw(",\"index_price\":")
+            w.optionalDecimal(e.indexPrice)
+        case .liquidation(let e):
+            w.raw(",\"side\":\"")
+            w.raw(e.side == .buy ? "buy" : "sell")
+            w.raw("\",\"price\":")
+            w.decimal(e.price)
+            w.raw(",\"quantity\":")
+            w.decimal(e.quantity)
+            w.raw(",\"value\":")
+            w.optionalDecimal(e.value)
+        case .openInterest(let e):
+            w.raw(",\"open_interest\":")
+            w.decimal(e.amount)
+            w.raw(",\"open_interest_value\":")
+            w.optionalDecimal(e.value)
+        }
+        w.byte(UInt8(ascii: "}"))
+    }
+
+    func dataType(_ event: PublishableEvent) -> StaticString {
+        switch event {
+        case .trade: return "trade"
+        case .orderbook: return "orderbook"
+        case .ticker: return "ticker"
+        case .kline: return "kline"
+        case .funding: return "funding"
+        case .liquidation: return "liquidation"
+        case .openInterest: return "open_interest"
+        }
+    }
+
+    func levels(_ levels: [BookLevel], into w: inout JSONWriter) {
+        w.byte(UInt8(ascii: "["))
+        let n = min(levels.count, configuration.orderbookDepth)
+        for i in 0..<n {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.raw("{\"price\":")
+            w.decimal(levels[i].price)
+            w.raw(",\"quantity\":")
+            w.decimal(levels[i].size)
+            w.byte(UInt8(ascii: "}"))
+        }
+        w.byte(UInt8(ascii: "]"))
+    }
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A destination that stores a message synchronously: returning without throwing is the ack.
+/// (NATS acks asynchronously; its driver lives in NATSTransport.)
+public protocol MessageSink {
+    mutating func write(_ message: OutboundMessage) throws(SinkError)
+}
+
+public enum SinkError: Error, Hashable, Sendable {
+    case io(path: String, errno: Int32)
+}
+
+/// Collects messages in memory, in publish order: the default for replay and tests.
+public struct InProcessSink: MessageSink {
+    public private(set) var messages: [OutboundMessage] = []
+
+    public init() {}
+
+    public mutating func write(_ message: OutboundMessage) throws(SinkError) {
+        messages.append(message)
+    }
+
+    public mutating func removeAll() { messages.removeAll(keepingCapacity: true) }
+}
+
+/// Writes one JSON line per message: `{"subject":..,"id":..,"data":{...}}`.
+public final class NDJSONFileSink: MessageSink {
+    public let path: String
+    private var file: UnsafeMutablePointer<FILE>?
+    private var line = JSONWriter(capacity: 1024)
+
+    public init(path: String, append: Bool = false) throws(SinkError) {
+        self.path = path
+        guard let f = fopen(path, append ? "ab" : "wb") else { throw .io(path: path, errno: errno) }
+        file = f
+    }
+
+    deinit { try? close() }
+
+    public func write(_ message: OutboundMessage) throws(SinkError) {
+        guard let file else { throw .io(path: path, errno: EBADF) }
+        Self.line(for: message, into: &line)
+        let written = line.bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == line.bytes.count else { throw .io(path: path, errno: errno) }
+    }
+
+    /// The NDJSON line (with its newline) for one message.
+    public static func line(for message: OutboundMessage, into w: inout JSONWriter) {
+        w.bytes.removeAll(keepingCapacity: true)
+        w.raw("{\"subject\":")
+        w.string(message.subject)
+        w.raw(",\"id\":")
+        w.string(message.id)
+        w.raw(",\"data\":")
+        w.bytes.append(contentsOf: message.payload)
+        w.raw("}\n")
+    }
+
+    public func flush() throws(SinkError) {
+        guard let file else { return }
+        if fflush(file) != 0 { throw .io(path: path, errno: errno) }
+    }
+
+    public func close() throws(SinkError) {
+        guard let f = file else { return }
+        file = nil
+        if fclose(f) != 0 { throw .io(path: path, errno: errno) }
+    }
+}

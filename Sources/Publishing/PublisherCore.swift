@@ -1,0 +1,323 @@
+import Model
+
+/// The publisher's state machine: buffering, in-flight window, acks, ordered resend and loss accounting.
+///
+/// Sans-IO: a driver feeds inputs with the current instant and carries out the returned effects
+/// (sending to NATS, a file, or the simulated broker). Every accepted message gets a window
+/// sequence number, contiguous and increasing, which the driver hands back with `.ack`/`.failed`.
+/// A resend keeps the message's `Nats-Msg-Id`, so the broker drops copies that did land.
+///
+/// Order: messages are sent in acceptance order; on a failure or disconnect the core goes back to
+/// the first un-acked message and resends everything after it in order (go-back-N), so with a
+/// dedup window the stream holds each message once, in order.
+///
+/// Bounds: a memory window (messages and bytes), then the spool, then loss: counted in `stats`,
+/// reported as a `.lost` effect, never silent.
+public struct PublisherCore {
+    public struct Configuration: Hashable, Sendable {
+        /// Sent-but-unacknowledged messages at most.
+        public var maxInFlight: Int
+        /// Messages held in memory (in flight plus waiting) before the spool is used.
+        public var memoryLimitMessages: Int
+        /// Bytes held in memory before the spool is used.
+        public var memoryLimitBytes: Int
+        /// An un-acked message older than this is resent (the live driver also sets libnats' MaxWait).
+        public var ackTimeout: Nanoseconds
+        /// Pause after a failure before resending; doubles per consecutive failure up to `maxRetryBackoff`.
+        public var retryBackoff: Nanoseconds
+        public var maxRetryBackoff: Nanoseconds
+
+        public init(
+            maxInFlight: Int = 4096, memoryLimitMessages: Int = 1_000_000, memoryLimitBytes: Int = 512 << 20,
+            ackTimeout: Nanoseconds = .seconds(5), retryBackoff: Nanoseconds = .milliseconds(50),
+            maxRetryBackoff: Nanoseconds = .seconds(2)
+        ) {
+            self.maxInFlight = max(1, maxInFlight)
+            self.memoryLimitMessages = max(self.maxInFlight, memoryLimitMessages)
+            self.memoryLimitBytes = max(1, memoryLimitBytes)
+            self.ackTimeout = ackTimeout
+            self.retryBackoff = retryBackoff
+            self.maxRetryBackoff = maxRetryBackoff
+        }
+    }
+
+    public enum Input {
+        /// Encode and publish an event.
+        case publish(PublishableEvent)
+        /// Publish an already encoded message.
+        case publishEncoded(OutboundMessage)
+        /// The broker stored (or, with `duplicate`, had already stored) message `sequence`.
+        case ack(sequence: UInt64, duplicate: Bool)
+        /// Sending or storing message `sequence` failed; it and everything after it are resent.
+        case failed(sequence: UInt64, reason: FailureReason)
+        case connected
+        case disconnected
+        /// Time passed: ack timeouts and retry backoff are checked.
+        case tick
+    }
+
+    public enum FailureReason: Hashable, Sendable {
+        case timeout
+        case noResponders
+        /// The broker or client reported an error (status text or JetStream error code).
+        case rejected(String)
+    }
+
+    public enum Effect: Hashable, Sendable {
+        case send(Delivery)
+        /// `count` messages were dropped because a bound was hit.
+        case lost(count: Int, reason: LossReason)
+        case notice(Notice)
+    }
+
+    public struct Delivery: Hashable, Sendable {
+        public var sequence: UInt64
+        public var message: OutboundMessage
+        /// 1 for the first send, 2 for the first resend, ...
+        public var attempt: Int
+    }
+
+    public enum LossReason: Hashable, Sendable {
+        /// Memory is full and there is no spool.
+        case memoryFull
+        /// Memory and the spool are full.
+        case spoolFull
+        /// The spool failed to write or read.
+        case spoolFailed(SpoolError)
+    }
+
+    /// State changes worth logging.
+    public enum Notice: Hashable, Sendable {
+        case outageBegan(at: Instant, buffered: Int)
+        case outageEnded(at: Instant, duration: Nanoseconds, buffered: Int)
+        case spoolEngaged(at: Instant)
+        case spoolDrained(at: Instant)
+        case sendFailed(sequence: UInt64, reason: FailureReason)
+    }
+
+    public struct Stats: Hashable, Sendable {
+        /// Messages accepted by `publish` (lost ones included).
+        public var published = 0
+        /// Send attempts, first sends and resends.
+        public var sent = 0
+        public var acked = 0
+        /// Acks the broker flagged as duplicates (a resend or another collector got there first).
+        public var duplicates = 0
+        public var resent = 0
+        public var failures = 0
+        public var lost = 0
+        public var spooled = 0
+        /// Messages waiting or in flight now (memory plus spool).
+        public var buffered = 0
+        public var bufferedMax = 0
+        public var outages = 0
+        public var outageTime = Nanoseconds.zero
+    }
+
+    struct Entry {
+        var message: OutboundMessage
+        var sentAt: Instant
+        var attempts: Int
+        var acked: Bool
+    }
+
+    public let configuration: Configuration
+    public let encoder: MessageEncoder
+    public private(set) var stats = Stats()
+    public private(set) var isConnected = false
+
+    private var spool: (any MessageSpool)?
+    private var window = RingBuffer<Entry>(capacity: 1024)
+    /// Window sequence number of `window[0]`.
+    private var headSequence: UInt64 = 1
+    /// `window[0..<sendCursor]` have been sent in the current pass.
+    private var sendCursor = 0
+    /// Un-acked entries in `window[0..<sendCursor]`.
+    private var inFlight = 0
+    private var windowBytes = 0
+    private var holdUntil = Instant(nanoseconds: .min)
+    private var consecutiveFailures = 0
+    private var outageStart: Instant?
+
+    public init(configuration: Configuration = Configuration(), encoder: MessageEncoder = MessageEncoder(),
+                spool: (any MessageSpool)? = nil) {
+        self.configuration = configuration
+        self.encoder = encoder
+        self.spool = spool
+    }
+
+    /// Messages held in memory (in flight plus waiting).
+    public var windowCount: Int { window.count }
+    public var spoolCount: Int { spool?.count ?? 0 }
+
+    /// Convenience for tests and the simulation: returns the effects of one input.
+    public mutating func handle(_ input: Input, at now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        handle(input, at: now, into: &effects)
+        return effects
+    }
+
+    /// Appends the effects of one input to `effects` (the hot path reuses one array).
+    public mutating func handle(_ input: Input, at now: Instant, into effects: inout [Effect]) {
+        switch input {
+        case .publish(let event):
+            accept(encoder.encode(event), at: now, into: &effects)
+        case .publishEncoded(let message):
+            accept(message, at: now, into: &effects)
+        case .ack(let sequence, let duplicate):
+            acknowledge(sequence, duplicate: duplicate)
+        case .failed(let sequence, let reason):
+            fail(sequence, reason: reason, at: now, into: &effects)
+        case .connected:
+            if !isConnected {
+                isConnected = true
+                consecutiveFailures = 0
+                holdUntil = Instant(nanoseconds: .min)
+                if let start = outageStart {
+                    let duration = now - start
+                    stats.outageTime = stats.outageTime + duration
+                    outageStart = nil
+                    effects.append(.notice(.outageEnded(at: now, duration: duration, buffered: stats.buffered)))
+                }
+            }
+        case .disconnected:
+            if isConnected || outageStart == nil {
+                isConnected = false
+                stats.outages += 1
+                outageStart = now
+                effects.append(.notice(.outageBegan(at: now, buffered: stats.buffered)))
+            }
+            // Whatever was in flight may or may not have landed: all of it goes again, same ids.
+            sendCursor = 0
+            inFlight = 0
+        case .tick:
+            checkTimeout(at: now, into: &effects)
+        }
+        pump(at: now, into: &effects)
+    }
+
+    // MARK: - Accepting
+
+    private mutating func accept(_ message: OutboundMessage, at now: Instant, into effects: inout [Effect]) {
+        stats.published += 1
+        let size = message.size
+        let spoolBusy = (spool?.count ?? 0) > 0
+        if !spoolBusy && window.count < configuration.memoryLimitMessages
+            && (windowBytes + size <= configuration.memoryLimitBytes || window.isEmpty)
+        {
+            enqueue(message)
+        } else if let spool {
+            do {
+                let wasEmpty = spool.count == 0
+                try spool.append(message)
+                stats.spooled += 1
+                if wasEmpty { effects.append(.notice(.spoolEngaged(at: now))) }
+            } catch {
+                let reason: LossReason
+                if case .full = error { reason = .spoolFull } else { reason = .spoolFailed(error) }
+                stats.lost += 1
+                effects.append(.lost(count: 1, reason: reason))
+            }
+        } else {
+            stats.lost += 1
+            effects.append(.lost(count: 1, reason: .memoryFull))
+        }
+        updateBuffered()
+    }
+
+    private mutating func enqueue(_ message: OutboundMessage) {
+        windowBytes += message.size
+        window.append(Entry(message: message, sentAt: .zero, attempts: 0, acked: false))
+    }
+
+    private mutating func updateBuffered() {
+        stats.buffered = window.count + (spool?.count ?? 0)
+        if stats.buffered > stats.bufferedMax { stats.bufferedMax = stats.buffered }
+    }
+
+    // MARK: - Acks and failures
+
+    private mutating func acknowledge(_ sequence: UInt64, duplicate: Bool) {
+        guard sequence >= headSequence, sequence - headSequence < UInt64(window.count) else { return }
+        let index = Int(sequence - headSequence)
+        guard !window[index].acked else { return }
+        window[index].acked = true
+        if index < sendCursor { inFlight -= 1 }
+        stats.acked += 1
+        if duplicate { stats.duplicates += 1 }
+        consecutiveFailures = 0
+        while !window.isEmpty && window[0].acked {
+            let e = window.removeFirst()
+            windowBytes -= e.message.size
+            headSequence += 1
+            if sendCursor > 0 { sendCursor -= 1 }
+        }
+        updateBuffered()
+    }
+
+    private mutating func fail(_ sequence: UInt64, reason: FailureReason, at now: Instant, into effects: inout [Effect]) {
+        guard sequence >= headSequence, sequence - headSequence < UInt64(window.count) else { return }
+        let index = Int(sequence - headSequence)
+        guard !window[index].acked, index < sendCursor else { return }
+        stats.failures += 1
+        effects.append(.notice(.sendFailed(sequence: sequence, reason: reason)))
+        goBack(to: index)
+        consecutiveFailures += 1
+        var pause = configuration.retryBackoff
+        for _ in 1..<min(consecutiveFailures, 20) where pause < configuration.maxRetryBackoff { pause = pause * 2 }
+        holdUntil = now + min(pause, configuration.maxRetryBackoff)
+    }
+
+    private mutating func goBack(to index: Int) {
+        sendCursor = index
+        var n = 0
+        for i in 0..<index where !window[i].acked { n += 1 }
+        inFlight = n
+    }
+
+    private mutating func checkTimeout(at now: Instant, into effects: inout [Effect]) {
+        guard isConnected, sendCursor > 0, !window.isEmpty else { return }
+        // window[0] is never acked (acked heads are popped), so it is the oldest in flight.
+        if now - window[0].sentAt >= configuration.ackTimeout {
+            fail(headSequence, reason: .timeout, at: now, into: &effects)
+        }
+    }
+
+    // MARK: - Sending
+
+    private mutating func pump(at now: Instant, into effects: inout [Effect]) {
+        refill(at: now, into: &effects)
+        guard isConnected, now >= holdUntil else { return }
+        while inFlight < configuration.maxInFlight && sendCursor < window.count {
+            let index = sendCursor
+            sendCursor += 1
+            if window[index].acked { continue }
+            window[index].attempts += 1
+            window[index].sentAt = now
+            let attempt = window[index].attempts
+            if attempt > 1 { stats.resent += 1 }
+            stats.sent += 1
+            inFlight += 1
+            effects.append(.send(Delivery(sequence: headSequence + UInt64(index), message: window[index].message, attempt: attempt)))
+            if sendCursor == window.count { refill(at: now, into: &effects) }
+        }
+    }
+
+    /// Moves spooled messages into free window space, oldest first.
+    private mutating func refill(at now: Instant, into effects: inout [Effect]) {
+        guard let spool, spool.count > 0 else { return }
+        let room = configuration.memoryLimitMessages - window.count
+        guard room > 0 else { return }
+        do {
+            let batch = try spool.removeFirst(upTo: min(room, 4096))
+            for m in batch { enqueue(m) }
+        } catch {
+            var count = 1
+            if case .corrupt(_, _, let lost) = error { count = lost }
+            stats.lost += count
+            effects.append(.lost(count: count, reason: .spoolFailed(error)))
+        }
+        if spool.count == 0 { effects.append(.notice(.spoolDrained(at: now))) }
+        updateBuffered()
+    }
+}

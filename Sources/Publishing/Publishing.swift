@@ -1,1 +1,0 @@
-// The Publishing layer; see ../../docs and ARCHITECTURE in README.

@@ -1,0 +1,45 @@
+/// A growable FIFO with O(1) indexed access, for the publisher's window of un-acked messages.
+struct RingBuffer<Element> {
+    private var storage: [Element?]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int = 16) {
+        var c = 1
+        while c < max(capacity, 2) { c <<= 1 }
+        storage = Array(repeating: nil, count: c)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    private func slot(_ i: Int) -> Int { (head &+ i) & (storage.count - 1) }
+
+    subscript(i: Int) -> Element {
+        get { storage[slot(i)]! }
+        set { storage[slot(i)] = newValue }
+    }
+
+    mutating func append(_ element: Element) {
+        if count == storage.count { grow() }
+        storage[slot(count)] = element
+        count += 1
+    }
+
+    @discardableResult
+    mutating func removeFirst() -> Element {
+        precondition(count > 0, "removeFirst on an empty ring")
+        let e = storage[head]!
+        storage[head] = nil
+        head = (head + 1) & (storage.count - 1)
+        count -= 1
+        return e
+    }
+
+    private mutating func grow() {
+        var next = [Element?](repeating: nil, count: storage.count * 2)
+        for i in 0..<count { next[i] = storage[slot(i)] }
+        storage = next
+        head = 0
+    }
+}

@@ -1,0 +1,57 @@
+import Model
+
+/// Drives a `PublisherCore` into a synchronous sink: each send is written and acked (or failed)
+/// at once, so nothing stays in flight. Used for in-process replay and NDJSON output.
+public struct SinkPublisher<Sink: MessageSink> {
+    public private(set) var core: PublisherCore
+    public var sink: Sink
+    private var effects: [PublisherCore.Effect] = []
+    private var pending: [PublisherCore.Effect] = []
+    /// Losses and notices seen, in order, for the driver's log and report.
+    public private(set) var events: [PublisherCore.Effect] = []
+
+    public init(sink: Sink, core: PublisherCore = PublisherCore(), at now: Instant = .zero) {
+        self.sink = sink
+        self.core = core
+        effects.reserveCapacity(8)
+        self.core.handle(.connected, at: now, into: &effects)
+        drain(at: now)
+    }
+
+    public var stats: PublisherCore.Stats { core.stats }
+
+    public mutating func publish(_ event: PublishableEvent, at now: Instant) {
+        core.handle(.publish(event), at: now, into: &effects)
+        drain(at: now)
+    }
+
+    public mutating func publish(encoded message: OutboundMessage, at now: Instant) {
+        core.handle(.publishEncoded(message), at: now, into: &effects)
+        drain(at: now)
+    }
+
+    public mutating func tick(at now: Instant) {
+        core.handle(.tick, at: now, into: &effects)
+        drain(at: now)
+    }
+
+    private mutating func drain(at now: Instant) {
+        while !effects.isEmpty {
+            swap(&effects, &pending)
+            for effect in pending {
+                switch effect {
+                case .send(let d):
+                    do {
+                        try sink.write(d.message)
+                        core.handle(.ack(sequence: d.sequence, duplicate: false), at: now, into: &effects)
+                    } catch {
+                        core.handle(.failed(sequence: d.sequence, reason: .rejected("\(error)")), at: now, into: &effects)
+                    }
+                case .lost, .notice:
+                    events.append(effect)
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+    }
+}
