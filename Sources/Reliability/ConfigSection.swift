@@ -111,7 +111,8 @@ struct ConfigRule {
     func violation(_ value: Int) -> String? {
         let reason = because.map { " (\($0))" } ?? ""
         switch (minimum, maximum) {
-        case (let low?, let high?) where value < low || value > high: return "must be between \(low) and \(high)\(reason)"
+        case (let low?, let high?) where value < low || value > high:
+            return low == high ? "must be \(low)\(reason)" : "must be between \(low) and \(high)\(reason)"
         case (let low?, nil) where value < low: return low == 1 ? "must be > 0\(reason)" : "must be >= \(low)\(reason)"
         case (nil, let high?) where value > high: return "must be <= \(high)\(reason)"
         default: return nil

@@ -18,6 +18,19 @@ public struct ReliabilityConfigError: Error, Equatable, Sendable, CustomStringCo
         self.problem = problem
     }
 
+    /// Finds the config error inside whatever a decoder wrapped it in (Yams reports errors thrown
+    /// by `init(from:)` as `DecodingError.dataCorrupted` with this as the underlying error).
+    public static func unwrap(_ error: any Error) -> ReliabilityConfigError? {
+        if let error = error as? ReliabilityConfigError { return error }
+        guard let decoding = error as? DecodingError else { return nil }
+        let context: DecodingError.Context
+        switch decoding {
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c): context = c
+        @unknown default: return nil
+        }
+        return context.underlyingError.flatMap(unwrap)
+    }
+
     public var description: String {
         switch problem {
         case .invalidValue(let requirement, let got): return "\(keyPath) \(requirement), got \(got)"
