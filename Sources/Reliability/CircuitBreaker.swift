@@ -138,6 +138,21 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// What `requestPermission` would answer, without taking a probe slot or counting a rejection;
+    /// lets a caller check the breaker before charging a rate limiter.
+    public func peek(at now: Instant) -> Admission {
+        switch state {
+        case .closed:
+            return .allowed
+        case .open where now < openedAt + policy.openTimeout:
+            return .rejected(retryAt: openedAt + policy.openTimeout)
+        case .open:
+            return .allowed
+        case .halfOpen:
+            return probesInFlight < policy.halfOpenProbes ? .allowed : .rejected(retryAt: nil)
+        }
+    }
+
     /// Moves open -> half-open once the open timeout has elapsed.
     public mutating func tick(at now: Instant) {
         if state == .open, now >= openedAt + policy.openTimeout {
