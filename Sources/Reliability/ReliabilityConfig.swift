@@ -37,44 +37,37 @@ public struct VenueReliability: Equatable, Sendable {
     }
 
     public static func defaults(for venue: Venue) -> VenueReliability {
-        let restBreaker = BreakerPolicy(failureThreshold: 5, window: .seconds(60), openTimeout: .seconds(30))
-        let websocketBreaker = BreakerPolicy(failureThreshold: 5, window: .minutes(5), openTimeout: .seconds(60))
-        let retry = RetryPolicy(baseDelay: .milliseconds(250), maxDelay: .seconds(30), maxRetries: 6)
-        let backoff = RetryPolicy(baseDelay: .milliseconds(500), maxDelay: .seconds(60), maxRetries: nil)
-        func reconnect(rotateAfter: Nanoseconds?) -> ReconnectPolicy {
-            ReconnectPolicy(
-                backoff: backoff, connectTimeout: .seconds(10), stableAfter: .seconds(60), rotateAfter: rotateAfter,
-                overlap: .seconds(30))
-        }
         let binanceRotation = Nanoseconds.hours(23) + .minutes(30)
         switch venue {
         case .binance:
-            return VenueReliability(
-                venue: venue, restBreaker: restBreaker, websocketBreaker: websocketBreaker,
-                rateLimits: [NamedRateLimit(family: "rest", policy: .binanceSpot)], retry: retry, retryBudget: .standard,
-                reconnect: reconnect(rotateAfter: binanceRotation), staleAfter: .seconds(30),
-                keepalive: .serverPing(timeout: .seconds(60)))
+            return standard(venue, [("rest", .binanceSpot)], rotateAfter: binanceRotation, keepalive: .serverPing(timeout: .seconds(60)))
         case .binanceFutures:
-            return VenueReliability(
-                venue: venue, restBreaker: restBreaker, websocketBreaker: websocketBreaker,
-                rateLimits: [NamedRateLimit(family: "rest", policy: .binanceFutures)], retry: retry, retryBudget: .standard,
-                reconnect: reconnect(rotateAfter: binanceRotation), staleAfter: .seconds(30),
-                keepalive: .serverPing(timeout: .minutes(10)))
+            return standard(venue, [("rest", .binanceFutures)], rotateAfter: binanceRotation, keepalive: .serverPing(timeout: .minutes(10)))
         case .okx:
-            return VenueReliability(
-                venue: venue, restBreaker: restBreaker, websocketBreaker: websocketBreaker,
-                rateLimits: [
-                    NamedRateLimit(family: "market_books", policy: .okxMarketBooks),
-                    NamedRateLimit(family: "public", policy: .okxPublic),
-                ], retry: retry, retryBudget: .standard, reconnect: reconnect(rotateAfter: nil), staleAfter: .seconds(30),
+            return standard(
+                venue, [("market_books", .okxMarketBooks), ("public", .okxPublic)], rotateAfter: nil,
                 keepalive: .clientPing(pingAfter: .seconds(20), pongTimeout: .seconds(5)))
         case .deribit:
-            return VenueReliability(
-                venue: venue, restBreaker: restBreaker, websocketBreaker: websocketBreaker,
-                rateLimits: [NamedRateLimit(family: "public", policy: .deribit)], retry: retry, retryBudget: .standard,
-                reconnect: reconnect(rotateAfter: nil), staleAfter: .seconds(30),
-                keepalive: .heartbeat(interval: .seconds(15), timeout: .seconds(45)))
+            return standard(
+                venue, [("public", .deribit)], rotateAfter: nil, keepalive: .heartbeat(interval: .seconds(15), timeout: .seconds(45)))
         }
+    }
+
+    /// The settings every venue shares, plus what differs.
+    private static func standard(
+        _ venue: Venue, _ limits: [(String, RateLimitPolicy)], rotateAfter: Nanoseconds?, keepalive: KeepaliveMode
+    ) -> VenueReliability {
+        VenueReliability(
+            venue: venue,
+            restBreaker: BreakerPolicy(failureThreshold: 5, window: .seconds(60), openTimeout: .seconds(30)),
+            websocketBreaker: BreakerPolicy(failureThreshold: 5, window: .minutes(5), openTimeout: .seconds(60)),
+            rateLimits: limits.map { NamedRateLimit(family: $0.0, policy: $0.1) },
+            retry: RetryPolicy(baseDelay: .milliseconds(250), maxDelay: .seconds(30), maxRetries: 6),
+            retryBudget: .standard,
+            reconnect: ReconnectPolicy(
+                backoff: RetryPolicy(baseDelay: .milliseconds(500), maxDelay: .seconds(60), maxRetries: nil),
+                connectTimeout: .seconds(10), stableAfter: .seconds(60), rotateAfter: rotateAfter, overlap: .seconds(30)),
+            staleAfter: .seconds(30), keepalive: keepalive)
     }
 }
 

@@ -13,6 +13,15 @@ import Testing
         ReconnectSupervisor(target: "binance.ws.s3", stream: 3, policy: policy, random: SeededRandom(seed: seed), breaker: breaker)
     }
 
+    /// Connects generation 1 at zero and ticks to its rotation; returns the rotation instant.
+    func startRotation(_ s: inout ReconnectSupervisor) -> Instant {
+        _ = s.start(at: .zero)
+        _ = s.established(id(1), at: .zero)
+        let rotateAt = Instant.zero + .hours(23) + .minutes(30)
+        #expect(s.tick(at: rotateAt) == [.connect(id(2)), .report(.rotationStarted(old: id(1), new: id(2)))])
+        return rotateAt
+    }
+
     /// Runs `tick` at the supervisor's deadline and returns what it did.
     func tickAtDeadline(_ s: inout ReconnectSupervisor) -> (Instant, [SupervisorEffect]) {
         let deadline = s.nextDeadline!
@@ -118,10 +127,7 @@ import Testing
 
     @Test func aFailedRotationKeepsTheOldConnectionAndTriesAgain() {
         var s = supervisor()
-        _ = s.start(at: .zero)
-        _ = s.established(id(1), at: .zero)
-        let rotateAt = Instant.zero + .hours(23) + .minutes(30)
-        _ = s.tick(at: rotateAt)
+        let rotateAt = startRotation(&s)
         let effects = s.lost(id(2), cause: .refused, at: rotateAt + .seconds(1))
         guard case .report(.rotationFailed(let old, let new, let retryAt)) = effects.last else {
             Issue.record("expected rotationFailed, got \(effects)")
@@ -136,10 +142,7 @@ import Testing
 
     @Test func whenTheOldConnectionIsCutBeforeTheReplacementIsUpTheReplacementResyncs() {
         var s = supervisor()
-        _ = s.start(at: .zero)
-        _ = s.established(id(1), at: .zero)
-        let rotateAt = Instant.zero + .hours(23) + .minutes(30)
-        _ = s.tick(at: rotateAt)
+        let rotateAt = startRotation(&s)
         _ = s.lost(id(1), cause: .closedByPeer(code: 1001), at: rotateAt + .seconds(1))
         #expect(s.current == nil)
         #expect(s.established(id(2), at: rotateAt + .seconds(2)) == [
@@ -149,10 +152,7 @@ import Testing
 
     @Test func theOldConnectionCutDuringOverlapHandsOverWithoutResync() {
         var s = supervisor()
-        _ = s.start(at: .zero)
-        _ = s.established(id(1), at: .zero)
-        let rotateAt = Instant.zero + .hours(23) + .minutes(30)
-        _ = s.tick(at: rotateAt)
+        let rotateAt = startRotation(&s)
         _ = s.established(id(2), at: rotateAt + .seconds(1))
         let effects = s.lost(id(1), cause: .closedByPeer(code: 1001), at: rotateAt + .seconds(5))
         #expect(effects == [.report(.lost(id(1), .closedByPeer(code: 1001))), .report(.rotationCompleted(old: id(1), new: id(2)))])
