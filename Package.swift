@@ -38,6 +38,9 @@ let package = Package(
         // YAML configs and scenarios with errors that name file, line and key.
         .target(name: "ConfigSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
 
+        // The collector: adapters + books + reliability + publisher as one sans-IO component.
+        .target(name: "Stack", dependencies: ["Model", "Exchanges", "Books", "Reliability", "Publishing"]),
+
         // Drivers.
         .target(name: "Simulation", dependencies: ["Model", "ConfigSupport"]),
 

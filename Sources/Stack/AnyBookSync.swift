@@ -1,0 +1,134 @@
+import Books
+import Model
+
+/// Which book procedure OKX runs: recordings before mid-2026 carry the in-stream snapshot (legacy),
+/// live OKX since August 2026 sends none and needs the REST snapshot procedure.
+public enum OKXBookProtocol: String, Sendable, Hashable {
+    case legacy
+    case restSnapshot = "rest_snapshot"
+    /// Decide on the first book message: an in-stream snapshot means legacy.
+    case auto
+}
+
+/// One instrument's book sync machine, whichever venue rule it follows.
+///
+/// Besides dispatch it adds the one rule every venue shares and no venue machine knows about: a
+/// message the book already reflects (a duplicate frame, or the second copy during an overlapping
+/// connection rotation) is ignored instead of being taken for a gap.
+public struct AnyBookSync: Sendable {
+    enum Machine: Sendable {
+        case binanceSpot(BinanceSpotBookSync)
+        case binanceFutures(BinanceFuturesBookSync)
+        case okxRestSnapshot(OKXSnapshotBookSync)
+        case okxLegacy(OKXLegacyBookSync)
+        case deribit(DeribitBookSync)
+        /// OKX with `.auto`, before its first book message.
+        case okxUndecided(Instrument, BookSyncConfiguration)
+    }
+
+    var machine: Machine
+    /// Messages ignored because the book already reflected them.
+    public private(set) var duplicatesIgnored = 0
+
+    public init(instrument: Instrument, configuration: BookSyncConfiguration, okxProtocol: OKXBookProtocol = .auto) {
+        switch instrument.venue {
+        case .binance: machine = .binanceSpot(BinanceSpotBookSync(instrument: instrument, configuration: configuration))
+        case .binanceFutures:
+            machine = .binanceFutures(BinanceFuturesBookSync(instrument: instrument, configuration: configuration))
+        case .deribit: machine = .deribit(DeribitBookSync(instrument: instrument, configuration: configuration))
+        case .okx:
+            switch okxProtocol {
+            case .legacy: machine = .okxLegacy(OKXLegacyBookSync(instrument: instrument, configuration: configuration))
+            case .restSnapshot:
+                machine = .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
+            case .auto: machine = .okxUndecided(instrument, configuration)
+            }
+        }
+    }
+
+    public var instrument: Instrument {
+        switch machine {
+        case .binanceSpot(let m): return m.instrument
+        case .binanceFutures(let m): return m.instrument
+        case .okxRestSnapshot(let m): return m.instrument
+        case .okxLegacy(let m): return m.instrument
+        case .deribit(let m): return m.instrument
+        case .okxUndecided(let i, _): return i
+        }
+    }
+
+    /// The machine as the common protocol, for read-only questions off the hot path.
+    public var sync: (any BookSync)? {
+        switch machine {
+        case .binanceSpot(let m): return m
+        case .binanceFutures(let m): return m
+        case .okxRestSnapshot(let m): return m
+        case .okxLegacy(let m): return m
+        case .deribit(let m): return m
+        case .okxUndecided: return nil
+        }
+    }
+
+    public var isValid: Bool { sync?.isValid ?? false }
+    public var sequence: Int64? { sync?.sequence }
+    public var book: OrderBook? { sync?.book }
+    public var counters: BookSyncCounters { sync?.counters ?? BookSyncCounters() }
+    public var state: BookSyncState { sync?.state ?? .idle }
+
+    /// Whether the venue rebuilds this book from a REST snapshot (else it comes in-stream after a resubscribe).
+    public var usesRestSnapshots: Bool {
+        switch machine {
+        case .binanceSpot, .binanceFutures, .okxRestSnapshot: return true
+        case .okxLegacy, .deribit, .okxUndecided: return false
+        }
+    }
+
+    /// True when a synced book already reflects `update`: its ids end at or before the book's and it
+    /// does not chain from the book's id (which would make it a heartbeat or an OKX sequence reset).
+    @inline(__always)
+    func isAlreadyApplied(_ update: BookUpdate) -> Bool {
+        guard update.kind == .delta, let current = sequence else { return false }
+        let s = update.sequence
+        guard s.last <= current else { return false }
+        if let previous = s.previous { return previous < current }
+        return s.first <= current
+    }
+
+    public mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
+        if case .update(let update) = input {
+            if isAlreadyApplied(update) {
+                duplicatesIgnored += 1
+                return
+            }
+            if case .okxUndecided(let instrument, let configuration) = machine {
+                machine = update.kind == .snapshot
+                    ? .okxLegacy(OKXLegacyBookSync(instrument: instrument, configuration: configuration))
+                    : .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
+            }
+        }
+        switch machine {
+        case .binanceSpot(var m):
+            machine = .okxUndecided(m.instrument, m.configuration)
+            m.handle(input, at: now, into: &effects)
+            machine = .binanceSpot(m)
+        case .binanceFutures(var m):
+            machine = .okxUndecided(m.instrument, m.configuration)
+            m.handle(input, at: now, into: &effects)
+            machine = .binanceFutures(m)
+        case .okxRestSnapshot(var m):
+            machine = .okxUndecided(m.instrument, m.configuration)
+            m.handle(input, at: now, into: &effects)
+            machine = .okxRestSnapshot(m)
+        case .okxLegacy(var m):
+            machine = .okxUndecided(m.instrument, m.configuration)
+            m.handle(input, at: now, into: &effects)
+            machine = .okxLegacy(m)
+        case .deribit(var m):
+            machine = .okxUndecided(m.instrument, m.configuration)
+            m.handle(input, at: now, into: &effects)
+            machine = .deribit(m)
+        case .okxUndecided:
+            break  // `.reset` or `.snapshot` before any book message: nothing to do yet.
+        }
+    }
+}

@@ -1,0 +1,523 @@
+import Books
+import Exchanges
+import Model
+import Publishing
+import Reliability
+
+/// The collector for one venue feed as a single sans-IO component: venue adapter, per-instrument
+/// book sync, reliability (reconnect supervision, watchdogs, rate limiting, breakers, retries) and
+/// the publisher core. The live driver and the simulation driver run this same type.
+///
+/// Drivers call one input method per happening, passing the current instant, then drain
+/// `effects` (what to do) and `events` (what happened, for the canonical output and the report).
+/// When `nextDeadline` passes they call `tick(at:)`.
+public struct CollectorStack {
+    public let configuration: StackConfiguration
+    public private(set) var adapter: AnyVenueAdapter
+    public private(set) var books: [AnyBookSync] = []
+    private var bookIndex: [String: Int] = [:]
+    public private(set) var publisher: PublisherCore
+    private var supervisor: ReconnectSupervisor
+    private var fetcher: SnapshotFetcher
+    private var brokerBreaker: CircuitBreaker
+    private var connections: [LiveConnection] = []
+    private var seenSupervisorTransitions = 0
+    private var nextJSONRPCId: Int64 = 5_000_000
+    /// In-flight REST requests by id, to route answers.
+    private var requests: [RequestID: RestRequest] = [:]
+    private var publisherTickDue: Instant?
+
+    /// Effects to carry out, in order. Drivers take them with `takeEffects()`.
+    public private(set) var effects: [StackEffect] = []
+    /// Events to log, in order. Drivers take them with `takeEvents()`.
+    public private(set) var events: [TimedStackEvent] = []
+    public private(set) var counters = StackCounters()
+
+    // Reused scratch buffers: the hot path allocates nothing per frame.
+    private var outputs: [AdapterOutput] = []
+    private var bookEffects: [BookSyncEffect] = []
+    private var publisherEffects: [PublisherCore.Effect] = []
+
+    struct LiveConnection {
+        var id: ConnectionID
+        var keepalive: KeepaliveWatchdog
+        var stale: StaleFeedWatchdog
+        var feed: StaleFeedWatchdog.StreamHandle
+    }
+
+    public init(configuration: StackConfiguration) {
+        self.configuration = configuration
+        var random = SeededRandom(seed: configuration.seed)
+        adapter = AnyVenueAdapter(subscription: configuration.subscription, catalog: configuration.catalog)
+        publisher = PublisherCore(configuration: configuration.publisher)
+        let venue = configuration.venue.rawValue
+        supervisor = ReconnectSupervisor(
+            target: "\(venue).ws", stream: 0, policy: configuration.reliability.reconnect, random: random.fork(),
+            breaker: configuration.reliability.websocketBreaker)
+        fetcher = SnapshotFetcher(
+            venue: configuration.reliability, target: "\(venue).rest.depth", timeout: configuration.restTimeout,
+            random: random.fork())
+        brokerBreaker = CircuitBreaker(target: "broker", policy: configuration.broker.breaker)
+        for native in configuration.subscription.entries.filter({ $0.channel == .book }).flatMap(\.instruments) {
+            if let instrument = configuration.catalog.instrument(native: native) { _ = bookSlot(for: instrument) }
+        }
+        outputs.reserveCapacity(16)
+        bookEffects.reserveCapacity(8)
+    }
+
+    // MARK: - Inputs
+
+    /// Starts connecting.
+    public mutating func start(at now: Instant) {
+        publisher.handle(.connected, at: now, into: &publisherEffects)
+        drainPublisher(at: now)
+        runSupervisor(supervisor.start(at: now), at: now)
+    }
+
+    /// The websocket `id` is open.
+    public mutating func connectionEstablished(_ id: ConnectionID, at now: Instant) {
+        runSupervisor(supervisor.established(id, at: now), at: now)
+    }
+
+    /// The websocket `id` failed to open or was closed by the peer or the network.
+    public mutating func connectionLost(_ id: ConnectionID, cause: DisconnectCause, at now: Instant) {
+        dropConnection(id)
+        runSupervisor(supervisor.lost(id, cause: cause, at: now), at: now)
+    }
+
+    /// A websocket ping control frame arrived; the pong goes out at once.
+    public mutating func receivedPing(_ id: ConnectionID, payload: [UInt8], at now: Instant) {
+        guard let c = connectionIndex(id) else { return }
+        effects.append(.pong(id, payload))
+        let out = connections[c].keepalive.received(.serverPing, at: now)
+        runWatchdog(out, connection: id, at: now)
+    }
+
+    /// A websocket text frame arrived on `id`. The hot path.
+    public mutating func receive(frame: UnsafeRawBufferPointer, on id: ConnectionID, at now: Instant) {
+        guard let c = connectionIndex(id) else {
+            counters.framesOnClosedConnections += 1
+            return
+        }
+        counters.frames += 1
+        connections[c].stale.received(connections[c].feed, at: now)
+        let keep = connections[c].keepalive.received(.data, at: now)
+        if !keep.isEmpty { runWatchdog(keep, connection: id, at: now) }
+        let primary = supervisor.current == id
+        outputs.removeAll(keepingCapacity: true)
+        adapter.parse(frame: frame, receivedAt: now, into: &outputs)
+        for i in outputs.indices {
+            handle(outputs[i], on: id, primary: primary, at: now)
+        }
+        if !publisherEffects.isEmpty { drainPublisher(at: now) }
+        pumpRest(at: now)
+    }
+
+    public mutating func receive(frame: [UInt8], on id: ConnectionID, at now: Instant) {
+        frame.withUnsafeBytes { receive(frame: $0, on: id, at: now) }
+    }
+
+    /// A REST request finished with an HTTP response.
+    public mutating func restCompleted(_ id: RequestID, response: RestResponse, at now: Instant) {
+        guard let request = requests.removeValue(forKey: id) else { return }
+        let outcome = fetcher.completed(id, response, at: now)
+        handleRestOutcome(outcome, request: request, at: now)
+        collectFetcherTransitions(at: now)
+        pumpRest(at: now)
+    }
+
+    /// A REST request failed without a response (timeout, connection error).
+    public mutating func restFailed(_ id: RequestID, at now: Instant) {
+        guard let request = requests.removeValue(forKey: id) else { return }
+        handleRestOutcome(fetcher.failedTransport(id, at: now), request: request, at: now)
+        collectFetcherTransitions(at: now)
+        pumpRest(at: now)
+    }
+
+    /// The broker stored message `sequence` (or had it already, `duplicate`).
+    public mutating func brokerAcked(sequence: UInt64, duplicate: Bool, at now: Instant) {
+        brokerBreaker.recordSuccess(at: now)
+        collectBrokerTransitions()
+        publisher.handle(.ack(sequence: sequence, duplicate: duplicate), at: now, into: &publisherEffects)
+        drainPublisher(at: now)
+    }
+
+    /// Publishing message `sequence` failed; it and later ones will be resent with the same ids.
+    public mutating func brokerFailed(sequence: UInt64, reason: PublisherCore.FailureReason, at now: Instant) {
+        brokerBreaker.recordFailure(at: now)
+        collectBrokerTransitions()
+        publisher.handle(.failed(sequence: sequence, reason: reason), at: now, into: &publisherEffects)
+        drainPublisher(at: now)
+    }
+
+    /// The broker connection went up or down.
+    public mutating func brokerConnectivity(up: Bool, at now: Instant) {
+        publisher.handle(up ? .connected : .disconnected, at: now, into: &publisherEffects)
+        drainPublisher(at: now)
+    }
+
+    /// Time passed: run whatever deadline is due.
+    public mutating func tick(at now: Instant) {
+        runSupervisor(supervisor.tick(at: now), at: now)
+        var c = 0
+        while c < connections.count {
+            let id = connections[c].id
+            let keep = connections[c].keepalive.tick(at: now)
+            let stale = connections[c].stale.tick(at: now)
+            collectTrips(c)
+            runWatchdog(keep + stale, connection: id, at: now)
+            c += 1
+        }
+        for id in fetcher.expired(at: now) {
+            if requests.removeValue(forKey: id) != nil {
+                handleRestOutcome(fetcher.failedTransport(id, at: now), request: nil, at: now)
+            }
+        }
+        collectFetcherTransitions(at: now)
+        pumpRest(at: now)
+        if let due = publisherTickDue, due <= now {
+            publisherTickDue = nil
+            publisher.handle(.tick, at: now, into: &publisherEffects)
+            drainPublisher(at: now)
+        }
+    }
+
+    /// The earliest instant at which `tick` has work to do.
+    public var nextDeadline: Instant? {
+        var next = supervisor.nextDeadline
+        func consider(_ t: Instant?) {
+            if let t, next.map({ t < $0 }) ?? true { next = t }
+        }
+        for c in connections {
+            consider(c.keepalive.nextDeadline)
+            consider(c.stale.nextDeadline)
+        }
+        consider(fetcher.nextDeadline)
+        consider(publisherTickDue)
+        return next
+    }
+
+    public mutating func takeEffects() -> [StackEffect] {
+        defer { effects.removeAll(keepingCapacity: true) }
+        return effects
+    }
+
+    public mutating func takeEvents() -> [TimedStackEvent] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    /// Moves effects into `buffer` (cleared first) without allocating on the hot path.
+    public mutating func takeEffects(into buffer: inout [StackEffect]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &effects)
+    }
+
+    public mutating func takeEvents(into buffer: inout [TimedStackEvent]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &events)
+    }
+
+    // MARK: - Reading state
+
+    /// The book of an instrument by native name, if it is valid.
+    public func validBook(native: String) -> OrderBook? {
+        guard let i = bookIndex[native], books[i].isValid else { return nil }
+        return books[i].book
+    }
+
+    public var reliabilityReport: ReliabilityReport {
+        var transitions = supervisor.breaker?.transitions ?? []
+        transitions += fetcherTransitionsLog + brokerTransitionsLog
+        return ReliabilityReport(
+            breakerTransitions: ReliabilityReport.ordered(transitions), rateLimit: fetcher.limiter.stats,
+            retries: fetcher.budget.granted, reconnects: supervisor.stats.reconnects, watchdogTrips: counters.watchdogTrips)
+    }
+
+    private var fetcherTransitionsLog: [BreakerTransition] = []
+    private var brokerTransitionsLog: [BreakerTransition] = []
+
+    // MARK: - Frames
+
+    @inline(__always)
+    private mutating func handle(_ output: AdapterOutput, on id: ConnectionID, primary: Bool, at now: Instant) {
+        switch output {
+        case .event(let event):
+            if case .book(let update) = event {
+                applyBook(update, at: now)
+            } else if primary, let publishable = PublishableEvent(event) {
+                counters.eventsPublished += 1
+                publisher.handle(.publish(publishable), at: now, into: &publisherEffects)
+            }
+        case .subscribed:
+            counters.subscribeAcks += 1
+        case .subscribeError(let code, let message):
+            log(.subscribeError(code: code, message: message), at: now)
+        case .pong:
+            if let c = connectionIndex(id) { runWatchdog(connections[c].keepalive.received(.pong, at: now), connection: id, at: now) }
+        case .replyRequired(let frame):
+            effects.append(.send(id, frame))
+            if let c = connectionIndex(id) {
+                // The adapter already built the answer; the watchdog only needs to know it was asked.
+                _ = connections[c].keepalive.received(.testRequest, at: now)
+            }
+        case .heartbeat:
+            if let c = connectionIndex(id) { _ = connections[c].keepalive.received(.heartbeat, at: now) }
+        case .response, .notice:
+            break
+        case .error(let error):
+            counters.frameErrors += 1
+            log(.frameError("\(error)"), at: now)
+        }
+    }
+
+    private mutating func bookSlot(for instrument: Instrument) -> Int {
+        if let i = bookIndex[instrument.native] { return i }
+        books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
+                                 okxProtocol: configuration.okxBookProtocol))
+        bookIndex[instrument.native] = books.count - 1
+        return books.count - 1
+    }
+
+    private mutating func applyBook(_ update: BookUpdate, at now: Instant) {
+        let i = bookSlot(for: update.instrument)
+        bookEffects.removeAll(keepingCapacity: true)
+        books[i].handle(.update(update), at: now, into: &bookEffects)
+        if !bookEffects.isEmpty { runBookEffects(slot: i, at: now) }
+    }
+
+    private mutating func runBookEffects(slot i: Int, at now: Instant) {
+        let symbol = books[i].instrument.symbol
+        for effect in bookEffects {
+            switch effect {
+            case .publish(let update):
+                guard let book = books[i].book else { continue }
+                let top = book.top(configuration.books.publishedDepth)
+                let view = OrderbookView(
+                    instrument: update.instrument, bids: top.bids, asks: top.asks, sequence: update.sequence.last,
+                    exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
+                counters.booksPublished += 1
+                publisher.handle(.publish(.orderbook(view)), at: now, into: &publisherEffects)
+            case .requestSnapshot(let instrument, let reason):
+                var request = adapter.snapshotRequest(for: instrument)
+                if let base = configuration.restBaseURLOverride { request.host = base }
+                fetcher.enqueue(request, for: instrument, at: now)
+                counters.snapshotsRequested += 1
+                log(.snapshotRequested(symbol: symbol, reason: reason), at: now)
+            case .resubscribe(let instrument, _):
+                resubscribe(instrument, at: now)
+                log(.resubscribed(symbol: symbol), at: now)
+            case .invalidated(let reason):
+                counters.bookBreaks += 1
+                log(.bookInvalidated(symbol: symbol, reason: reason), at: now)
+            case .synced(let sequence):
+                log(.bookSynced(symbol: symbol, sequence: sequence), at: now)
+            case .droppedStale(let count):
+                log(.staleSnapshotsDropped(symbol: symbol, count: count), at: now)
+            case .sequenceReset(let previous, let current):
+                log(.sequenceReset(symbol: symbol, previous: previous, current: current), at: now)
+            }
+        }
+        bookEffects.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func resubscribe(_ instrument: Instrument, at now: Instant) {
+        guard let id = supervisor.current else { return }
+        let frames: [[UInt8]]
+        switch adapter {
+        case .okx(let a): frames = a.bookResubscribeFrames(for: instrument)
+        case .deribit(let a):
+            frames = a.bookResubscribeFrames(for: instrument, requestId: nextJSONRPCId)
+            nextJSONRPCId += 2
+        case .binance, .binanceFutures: frames = []  // REST-snapshot venues resync without resubscribing.
+        }
+        for f in frames { effects.append(.send(id, f)) }
+    }
+
+    // MARK: - REST
+
+    private mutating func pumpRest(at now: Instant) {
+        guard fetcher.hasWork else { return }
+        var out: [(RequestID, RestRequest)] = []
+        fetcher.pump(at: now, into: &out)
+        for (id, request) in out {
+            requests[id] = request
+            let url = configuration.restBaseURLOverride.map { $0 + request.pathAndQuery } ?? request.url
+            effects.append(.request(id, url: url, request))
+        }
+    }
+
+    private mutating func handleRestOutcome(_ outcome: SnapshotFetcher.Outcome, request: RestRequest?, at now: Instant) {
+        switch outcome {
+        case .snapshot(let instrument, let body):
+            let parsed = body.withUnsafeBytes { adapter.parseSnapshot(body: $0, instrument: instrument, receivedAt: now) }
+            let i = bookSlot(for: instrument)
+            switch parsed {
+            case .success(let snapshot):
+                bookEffects.removeAll(keepingCapacity: true)
+                books[i].handle(.snapshot(snapshot), at: now, into: &bookEffects)
+                runBookEffects(slot: i, at: now)
+                drainPublisher(at: now)
+            case .failure(let error):
+                counters.frameErrors += 1
+                log(.frameError("snapshot \(instrument.native): \(error)"), at: now)
+                if let request {
+                    handleRestOutcome(fetcher.rejectBody(of: instrument, request: request, at: now), request: nil, at: now)
+                }
+            }
+        case .retrying(let instrument, let status, let attempt):
+            counters.restRetries += 1
+            log(.restRetry(symbol: instrument.symbol, status: status, attempt: attempt), at: now)
+        case .restarted(let instrument, let status):
+            log(.restGaveUp(symbol: instrument.symbol, status: status), at: now)
+        case .unknown:
+            break
+        }
+    }
+
+    private mutating func collectFetcherTransitions(at now: Instant) {
+        for t in fetcher.takeBreakerTransitions() {
+            fetcherTransitionsLog.append(t)
+            log(.breakerTransition(t), at: t.at)
+        }
+    }
+
+    private mutating func collectBrokerTransitions() {
+        for t in brokerBreaker.takeTransitions() {
+            brokerTransitionsLog.append(t)
+            log(.breakerTransition(t), at: t.at)
+        }
+    }
+
+    // MARK: - Publisher
+
+    private mutating func drainPublisher(at now: Instant) {
+        for effect in publisherEffects {
+            switch effect {
+            case .send(let delivery):
+                effects.append(.publish(delivery))
+            case .lost(let count, let reason):
+                counters.publisherLost += count
+                log(.publisherLoss(count: count, reason: "\(reason)"), at: now)
+            case .notice(let notice):
+                switch notice {
+                case .outageBegan(_, let buffered): log(.brokerOutage(began: true, buffered: buffered), at: now)
+                case .outageEnded(_, _, let buffered): log(.brokerOutage(began: false, buffered: buffered), at: now)
+                case .spoolEngaged, .spoolDrained, .sendFailed: break
+                }
+            }
+        }
+        publisherEffects.removeAll(keepingCapacity: true)
+        if publisher.windowCount > 0 {
+            if publisherTickDue == nil { publisherTickDue = now + configuration.publisher.ackTimeout }
+        } else {
+            publisherTickDue = nil
+        }
+    }
+
+    // MARK: - Connections
+
+    private func connectionIndex(_ id: ConnectionID) -> Int? {
+        // At most two connections (during a rotation), so a scan beats a dictionary.
+        if let first = connections.first, first.id == id { return 0 }
+        return connections.firstIndex { $0.id == id }
+    }
+
+    private mutating func dropConnection(_ id: ConnectionID) {
+        guard let c = connectionIndex(id) else { return }
+        collectTrips(c)
+        connections.remove(at: c)
+    }
+
+    private mutating func runSupervisor(_ out: [SupervisorEffect], at now: Instant) {
+        for effect in out {
+            switch effect {
+            case .connect(let id):
+                effects.append(.connect(id, url: configuration.websocketURLOverride ?? adapter.websocketURL))
+            case .subscribe(let id):
+                var stale = StaleFeedWatchdog(target: "\(configuration.venue.rawValue).\(id)")
+                let feed = stale.watch(stream: "feed", staleAfter: configuration.reliability.staleAfter, at: now)
+                var keepalive = KeepaliveWatchdog(
+                    target: "\(configuration.venue.rawValue).\(id)", mode: configuration.reliability.keepalive)
+                _ = keepalive.start(at: now)  // Deribit's set_heartbeat is among the adapter's connect frames.
+                connections.append(LiveConnection(id: id, keepalive: keepalive, stale: stale, feed: feed))
+                for frame in adapter.connectFrames() { effects.append(.send(id, frame)) }
+            case .resyncBooks:
+                for i in books.indices {
+                    fetcher.cancelQueued(for: books[i].instrument)
+                    bookEffects.removeAll(keepingCapacity: true)
+                    books[i].handle(.reset, at: now, into: &bookEffects)
+                    runBookEffects(slot: i, at: now)
+                }
+            case .close(let id, _):
+                dropConnection(id)
+                effects.append(.close(id, code: 1000))
+            case .report(let report):
+                switch report {
+                case .connected(let id, let reconnect):
+                    counters.connects += 1
+                    log(.connectionOpened(id, reconnect: reconnect), at: now)
+                case .lost(let id, let cause):
+                    log(.connectionLost(id, cause: cause), at: now)
+                case .backingOff(let attempt, let until):
+                    log(.connectionBackoff(attempt: attempt, untilNs: until.nanoseconds), at: now)
+                case .breakerOpen:
+                    break
+                case .rotationStarted(let old, let new):
+                    log(.rotation(old: old, new: new, completed: false), at: now)
+                case .rotationCompleted(let old, let new):
+                    log(.rotation(old: old, new: new, completed: true), at: now)
+                case .rotationFailed(let old, let new, _):
+                    log(.rotation(old: old, new: new, completed: false), at: now)
+                }
+            }
+        }
+        let transitions = supervisor.breaker?.transitions ?? []
+        while seenSupervisorTransitions < transitions.count {
+            log(.breakerTransition(transitions[seenSupervisorTransitions]), at: now)
+            seenSupervisorTransitions += 1
+        }
+    }
+
+    private mutating func runWatchdog(_ out: [WatchdogEffect], connection id: ConnectionID, at now: Instant) {
+        for effect in out {
+            switch effect {
+            case .sendPing:
+                if case .okx = adapter { effects.append(.send(id, Array("ping".utf8))) }
+            case .sendPong, .enableHeartbeat, .answerTestRequest:
+                break  // Pongs go out in `receivedPing`; adapters build heartbeat frames and answers.
+            case .reconnect(let reason):
+                if let c = connectionIndex(id) { collectTrips(c) }
+                runSupervisor(supervisor.requestReconnect(id, reason: reason, at: now), at: now)
+            }
+        }
+    }
+
+    private mutating func collectTrips(_ c: Int) {
+        for trip in connections[c].keepalive.takeTrips() + connections[c].stale.takeTrips() {
+            counters.watchdogTrips += 1
+            log(.watchdogTrip(trip), at: trip.at)
+        }
+    }
+
+    @inline(__always)
+    private mutating func log(_ event: StackEvent, at now: Instant) {
+        events.append(TimedStackEvent(at: now, event: event))
+    }
+}
+
+/// Running totals of what the stack processed.
+public struct StackCounters: Sendable, Equatable {
+    public var frames = 0
+    public var framesOnClosedConnections = 0
+    public var frameErrors = 0
+    public var subscribeAcks = 0
+    public var eventsPublished = 0
+    public var booksPublished = 0
+    public var bookBreaks = 0
+    public var snapshotsRequested = 0
+    public var restRetries = 0
+    public var connects = 0
+    public var watchdogTrips = 0
+    public var publisherLost = 0
+}

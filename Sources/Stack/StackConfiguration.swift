@@ -1,0 +1,45 @@
+import Books
+import Exchanges
+import Model
+import Publishing
+import Reliability
+
+/// Everything one collector stack needs to know about the feed it runs.
+public struct StackConfiguration {
+    public var subscription: Subscription
+    public var catalog: InstrumentCatalog
+    public var books: BookSyncConfiguration
+    public var okxBookProtocol: OKXBookProtocol
+    public var reliability: VenueReliability
+    public var broker: BrokerReliability
+    public var publisher: PublisherCore.Configuration
+    /// Seed for every random choice the stack makes (backoff jitter).
+    public var seed: UInt64
+    /// Replaces the venue's websocket URL (point the collector at a simulated exchange).
+    public var websocketURLOverride: String?
+    /// Replaces `https://host` of REST requests.
+    public var restBaseURLOverride: String?
+    /// How long a REST request may take before it counts as failed.
+    public var restTimeout: Nanoseconds
+
+    public init(
+        subscription: Subscription, catalog: InstrumentCatalog, books: BookSyncConfiguration = .standard,
+        okxBookProtocol: OKXBookProtocol = .auto, reliability: VenueReliability? = nil,
+        broker: BrokerReliability = .defaults, publisher: PublisherCore.Configuration = .init(), seed: UInt64 = 1,
+        websocketURLOverride: String? = nil, restBaseURLOverride: String? = nil, restTimeout: Nanoseconds = .seconds(10)
+    ) {
+        self.subscription = subscription
+        self.catalog = catalog
+        self.books = books
+        self.okxBookProtocol = okxBookProtocol
+        self.reliability = reliability ?? VenueReliability.defaults(for: subscription.venue)
+        self.broker = broker
+        self.publisher = publisher
+        self.seed = seed
+        self.websocketURLOverride = websocketURLOverride
+        self.restBaseURLOverride = restBaseURLOverride
+        self.restTimeout = restTimeout
+    }
+
+    public var venue: Venue { subscription.venue }
+}
