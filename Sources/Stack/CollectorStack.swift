@@ -230,8 +230,8 @@ public struct CollectorStack {
         var transitions = supervisor.breaker?.transitions ?? []
         transitions += fetcherTransitionsLog + brokerTransitionsLog
         return ReliabilityReport(
-            breakerTransitions: ReliabilityReport.ordered(transitions), rateLimit: fetcher.limiter.stats,
-            retries: fetcher.budget.granted, reconnects: supervisor.stats.reconnects, watchdogTrips: counters.watchdogTrips)
+            breakerTransitions: ReliabilityReport.ordered(transitions), rateLimit: fetcher.limiterStats,
+            retries: fetcher.retries, reconnects: supervisor.stats.reconnects, watchdogTrips: counters.watchdogTrips)
     }
 
     private var fetcherTransitionsLog: [BreakerTransition] = []

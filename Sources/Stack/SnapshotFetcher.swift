@@ -4,10 +4,9 @@ import Reliability
 
 /// Gets REST book snapshots through the venue's rate limiter, a circuit breaker and the retry policy.
 ///
-/// Requests wait in FIFO order; only the head asks the limiter (its contract), so a 429 or 418 hold
-/// stops the whole queue. Failures are retried with full-jitter backoff inside a retry budget; when
-/// the policy gives up the request is not abandoned but started afresh after the policy's longest
-/// delay, because a book without a snapshot stays invalid forever.
+/// Requests wait in FIFO order and only the head asks for permission (the limiter's contract), so a
+/// 429 or 418 hold stops the whole queue. This type adds to `RestEndpointGuard` what a guard cannot
+/// know: the queue, in-flight requests and their timeouts.
 struct SnapshotFetcher: Sendable {
     struct Pending: Sendable {
         var instrument: Instrument
@@ -18,11 +17,10 @@ struct SnapshotFetcher: Sendable {
         var attempt: Int
     }
 
-    private(set) var limiter: RateLimiter
-    private(set) var breaker: CircuitBreaker
-    private(set) var budget: RetryBudget
-    let retry: RetryPolicy
+    /// Breaker, limiter, retry policy and budget, in the order that is safe (see `RestEndpointGuard`).
+    private(set) var guardian: RestEndpointGuard
     let timeout: Nanoseconds
+    private let restartDelay: Nanoseconds
     private var random: SeededRandom
     private var queue: [Pending] = []
     private var inFlight: [RequestID: (pending: Pending, deadline: Instant)] = [:]
@@ -31,19 +29,20 @@ struct SnapshotFetcher: Sendable {
     private var nextRequestID = 1
     /// When the queue head may be tried again, as of the last `pump`.
     private var waitingUntil: Instant?
-    private(set) var retries = 0
     private(set) var gaveUp = 0
+    private var transitionsTaken = 0
 
     init(venue: VenueReliability, target: String, timeout: Nanoseconds, random: SeededRandom) {
         let policy = venue.rateLimits.first?.policy ?? RateLimitPolicy(limit: 1_000, window: .seconds(1))
-        limiter = RateLimiter(target: target, policy: policy)
-        breaker = CircuitBreaker(target: target, policy: venue.restBreaker)
-        budget = RetryBudget(policy: venue.retryBudget)
-        retry = venue.retry
+        guardian = RestEndpointGuard(
+            target: target, breaker: venue.restBreaker, rateLimit: policy, retry: venue.retry, budget: venue.retryBudget)
+        restartDelay = venue.retry.maxDelay
         self.timeout = timeout
         self.random = random
     }
 
+    var limiterStats: RateLimitStats { guardian.limiter.stats }
+    var retries: Int { guardian.retries }
     var hasWork: Bool { !queue.isEmpty || !inFlight.isEmpty }
 
     /// Whether a snapshot for this instrument is already queued or in flight.
@@ -53,18 +52,15 @@ struct SnapshotFetcher: Sendable {
 
     mutating func enqueue(_ request: RestRequest, for instrument: Instrument, at now: Instant) {
         guard !isPending(instrument) else { return }
-        budget.recordRequest(at: now)
         queue.append(Pending(instrument: instrument, request: request, queuedAt: now, notBefore: now, attempt: 0))
     }
 
-    /// Forgets queued requests (not in-flight ones, whose answers are then ignored by the caller).
+    /// Forgets queued requests (not in-flight ones, whose answers the book machine then ignores).
     mutating func cancelQueued(for instrument: Instrument) {
         queue.removeAll { $0.instrument == instrument }
     }
 
-    /// Sends what may be sent now; returns the requests to issue. The breaker is asked first without
-    /// taking a probe slot, then the limiter charges, then the probe slot is taken: so a request that
-    /// waits never holds a half-open probe and never charges weight it does not use.
+    /// Sends what may be sent now, in FIFO order; returns the requests to issue.
     mutating func pump(at now: Instant, into out: inout [(RequestID, RestRequest)]) {
         waitingUntil = nil
         while let head = queue.first {
@@ -72,13 +68,8 @@ struct SnapshotFetcher: Sendable {
                 waitingUntil = head.notBefore
                 return
             }
-            if case .rejected(let retryAt) = breaker.peek(at: now) {
-                waitingUntil = retryAt  // nil: only an in-flight probe's outcome can reopen the way
-                return
-            }
-            switch limiter.schedule(weight: head.request.weight, requestedAt: head.queuedAt, at: now) {
-            case .sendNow:
-                _ = breaker.requestPermission(at: now)
+            switch guardian.permit(weight: head.request.weight, attempt: head.attempt, requestedAt: head.queuedAt, at: now) {
+            case .send:
                 queue.removeFirst()
                 let id = RequestID(nextRequestID)
                 nextRequestID += 1
@@ -88,6 +79,8 @@ struct SnapshotFetcher: Sendable {
             case .waitUntil(let t):
                 waitingUntil = t
                 return
+            case .waitForProbe:
+                return  // the in-flight probe's answer pumps again
             case .rejected:
                 queue.removeFirst()
                 gaveUp += 1
@@ -105,46 +98,41 @@ struct SnapshotFetcher: Sendable {
     /// Feeds a response back; the caller parses a snapshot body.
     mutating func completed(_ id: RequestID, _ response: RestResponse, at now: Instant) -> Outcome {
         guard let entry = removeInFlight(id) else { return .unknown }
-        limiter.observe(status: response.status, retryAfter: response.retryAfter, usedWeight: response.usedWeight, at: now)
-        if response.status == 200 {
-            breaker.recordSuccess(at: now)
-            return .snapshot(entry.instrument, body: response.body)
-        }
-        // 429 is the venue pacing us, not the venue failing; everything else counts against the breaker.
-        if response.status != 429 { breaker.recordFailure(at: now) }
-        return failed(entry, failure: .status(response.status), retryAfter: response.retryAfter, at: now)
+        let outcome = RestOutcome.response(status: response.status, retryAfter: response.retryAfter, usedWeight: response.usedWeight)
+        let verdict = guardian.completed(outcome, attempt: entry.attempt, at: now, using: &random)
+        if case .succeeded = verdict { return .snapshot(entry.instrument, body: response.body) }
+        return requeue(entry, verdict: verdict, status: response.status, at: now)
     }
 
     mutating func failedTransport(_ id: RequestID, at now: Instant) -> Outcome {
         guard let entry = removeInFlight(id) else { return .unknown }
-        breaker.recordFailure(at: now)
-        return failed(entry, failure: .timeout, retryAfter: nil, at: now)
+        let verdict = guardian.completed(.timeout, attempt: entry.attempt, at: now, using: &random)
+        return requeue(entry, verdict: verdict, status: nil, at: now)
     }
 
-    /// A snapshot body that did not parse is a failure of that request, retried like a 5xx.
+    /// A snapshot body that did not parse: fetch again as a fresh request after the longest backoff.
     mutating func rejectBody(of instrument: Instrument, request: RestRequest, at now: Instant) -> Outcome {
         let entry = Pending(instrument: instrument, request: request, queuedAt: now, notBefore: now, attempt: 0)
-        return failed(entry, failure: .status(502), retryAfter: nil, at: now)
+        return requeue(entry, verdict: .gaveUp(.notRetryable(.status(200))), status: 200, at: now)
     }
 
-    private mutating func failed(_ entry: Pending, failure: RequestFailure, retryAfter: Nanoseconds?, at now: Instant)
-        -> Outcome
-    {
+    /// A retry waits its backoff; a request the policy gave up on starts afresh later, because a
+    /// book without a snapshot would otherwise stay invalid forever.
+    private mutating func requeue(_ entry: Pending, verdict: RestVerdict, status: Int?, at now: Instant) -> Outcome {
         var entry = entry
-        let status: Int? = if case .status(let s) = failure { s } else { nil }
-        switch retry.decide(after: failure, attempt: entry.attempt, retryAfter: retryAfter, budget: &budget, at: now,
-                            using: &random) {
-        case .retry(let delay):
-            retries += 1
+        switch verdict {
+        case .succeeded:
+            return .unknown
+        case .retryAt(let at):
             entry.attempt += 1
-            entry.notBefore = now + delay
+            entry.notBefore = at
             queue.append(entry)
             return .retrying(entry.instrument, status: status, attempt: entry.attempt)
-        case .giveUp:
+        case .gaveUp:
             gaveUp += 1
             entry.attempt = 0
-            entry.queuedAt = now + retry.maxDelay
-            entry.notBefore = now + retry.maxDelay
+            entry.queuedAt = now + restartDelay
+            entry.notBefore = now + restartDelay
             queue.append(entry)
             return .restarted(entry.instrument, status: status)
         }
@@ -157,7 +145,7 @@ struct SnapshotFetcher: Sendable {
     }
 
     /// Requests whose answer is overdue, oldest first.
-    mutating func expired(at now: Instant) -> [RequestID] {
+    func expired(at now: Instant) -> [RequestID] {
         inFlightOrder.filter { inFlight[$0].map { $0.deadline <= now } ?? false }
     }
 
@@ -169,7 +157,10 @@ struct SnapshotFetcher: Sendable {
         return next
     }
 
+    /// Breaker transitions not yet handed out.
     mutating func takeBreakerTransitions() -> [BreakerTransition] {
-        breaker.takeTransitions()
+        let all = guardian.breaker.transitions
+        defer { transitionsTaken = all.count }
+        return Array(all[transitionsTaken...])
     }
 }
