@@ -215,4 +215,102 @@ import Testing
         #expect(run(seed: 11) == run(seed: 11))
         #expect(run(seed: 11) != run(seed: 12))
     }
+
+    /// A random driver: connects that open or fail, connections that drop, watchdog trips, late and
+    /// duplicate reports for dead ids, ticks at the deadline. Throughout, the supervisor always has
+    /// something scheduled while it has no live connection (it never gives up), never runs more than
+    /// two connections, issues fresh ids in order, subscribes only a connection that just opened,
+    /// and its counters agree with the effects it emitted.
+    @Test(arguments: [UInt64(2), 23, 404, 9001])
+    func randomEventSequencesKeepTheSupervisorSane(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var rotations = 0
+        var reconnects = 0
+        var rotationFailures = 0
+        for round in 0..<20 {
+            var rotating = policy
+            rotating.rotateAfter = .seconds(Int64(random.next() % 600) + 31)
+            let breaker = round % 2 == 0 ? BreakerPolicy(failureThreshold: 3, window: .seconds(60), openTimeout: .seconds(20)) : nil
+            var s = ReconnectSupervisor(target: "p", stream: 3, policy: rotating, random: random.fork(), breaker: breaker)
+            var now = Instant.zero
+            var pending: [ConnectionID] = []
+            var open: [ConnectionID] = []
+            var issued: [ConnectionID] = []
+            var connects = 0
+            var reconnectReports = 0
+            func apply(_ effects: [SupervisorEffect], established: ConnectionID? = nil) {
+                for effect in effects {
+                    switch effect {
+                    case .connect(let id):
+                        #expect(issued.last.map { $0 < id } ?? true)
+                        issued.append(id)
+                        pending.append(id)
+                        connects += 1
+                    case .close(let id, _):
+                        #expect(issued.contains(id))
+                        pending.removeAll { $0 == id }
+                        open.removeAll { $0 == id }
+                    case .subscribe(let id), .resyncBooks(let id):
+                        #expect(id == established)
+                    case .report(.connected(_, let reconnect)):
+                        if reconnect { reconnectReports += 1 }
+                    case .report:
+                        break
+                    }
+                }
+            }
+            apply(s.start(at: now))
+            for _ in 0..<400 {
+                now = now + .milliseconds(Int64(random.next() % 5000))
+                switch random.next() % 6 {
+                case 0, 1:
+                    if let id = pending.randomElement(using: &random) {
+                        pending.removeAll { $0 == id }
+                        open.append(id)
+                        apply(s.established(id, at: now), established: id)
+                    }
+                case 2:
+                    if let id = (pending + open).randomElement(using: &random) {
+                        pending.removeAll { $0 == id }
+                        open.removeAll { $0 == id }
+                        apply(s.lost(id, cause: .closedByPeer(code: 1006), at: now))
+                    }
+                case 3:
+                    if let id = open.randomElement(using: &random) {
+                        apply(s.requestReconnect(id, reason: .pongMissing, at: now))
+                    }
+                case 4:
+                    // A late report about a connection that is already gone does no more than a tick would.
+                    if let id = issued.first(where: { !pending.contains($0) && !open.contains($0) }) {
+                        var ticked = s
+                        let tickEffects = ticked.tick(at: now)
+                        let effects = s.lost(id, cause: .transportError, at: now)
+                        #expect(effects == tickEffects)
+                        #expect(s.state == ticked.state)
+                        apply(effects)
+                    }
+                default:
+                    if let deadline = s.nextDeadline, deadline > now { now = deadline }
+                    apply(s.tick(at: now))
+                }
+                if s.current == nil {
+                    #expect(s.nextDeadline != nil)
+                }
+                switch s.state {
+                case .idle: Issue.record("idle after start")
+                case .rotating(let old, let new, _): #expect(old < new)
+                default: break
+                }
+                #expect(s.stats.connectAttempts == connects)
+                #expect(s.stats.reconnects == reconnectReports)
+            }
+            #expect(s.breaker?.transitions.allSatisfy { $0.isLegal } ?? true)
+            #expect(issued.count > 20)
+            rotations += s.stats.rotations
+            reconnects += s.stats.reconnects
+            rotationFailures += s.stats.rotationFailures
+        }
+        // The walk reached rotations (completed and failed) and reconnects, not just the happy path.
+        #expect(rotations > 0 && rotationFailures > 0 && reconnects > 0)
+    }
 }
