@@ -18,8 +18,8 @@ public struct OrderBook: Sendable {
         precondition(priceScale <= FixedDecimal.maxScale, "OrderBook scale out of range")
         self.priceScale = priceScale
         if capacity > 0 {
-            bidLadder.reserveCapacity(capacity)
-            askLadder.reserveCapacity(capacity)
+            bidLadder.reserveChunks(forLevels: capacity)
+            askLadder.reserveChunks(forLevels: capacity)
         }
     }
 
@@ -35,13 +35,13 @@ public struct OrderBook: Sendable {
 
     public func count(_ side: BookSide) -> Int { side == .bid ? bidLadder.count : askLadder.count }
 
-    @inlinable public var bestBid: BookLevel? { bidLadder.levels.last }
-    @inlinable public var bestAsk: BookLevel? { askLadder.levels.last }
+    @inlinable public var bestBid: BookLevel? { bidLadder.bestLevel }
+    @inlinable public var bestAsk: BookLevel? { askLadder.bestLevel }
 
     /// Best bid at or above best ask: impossible on a consistent venue book, so a sign of a missed update.
     @inlinable
     public var isCrossed: Bool {
-        guard let bid = bidLadder.keys.last, let ask = askLadder.keys.last else { return false }
+        guard let bid = bidLadder.bestKey, let ask = askLadder.bestKey else { return false }
         // Ask keys are negated prices.
         return bid >= 0 &- ask
     }
@@ -155,11 +155,13 @@ extension PriceLadder {
         if !sorted {
             entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.order < $1.order }
         }
-        self.init()
-        reserveCapacity(entries.count)
+        // Drop zero sizes and earlier duplicates (the later one, with the higher order, wins).
+        var keys: [Int64] = []
+        var levels: [BookLevel] = []
+        keys.reserveCapacity(entries.count)
+        levels.reserveCapacity(entries.count)
         for entry in entries {
             if let last = keys.last, last == entry.key {
-                // Duplicate price: the later one (higher order) wins.
                 keys.removeLast()
                 levels.removeLast()
             }
@@ -168,6 +170,7 @@ extension PriceLadder {
                 levels.append(entry.level)
             }
         }
+        self.init(sortedKeys: keys, levels: levels)
     }
 }
 
@@ -180,7 +183,7 @@ func powerOfTen(_ exponent: UInt8) -> Int64 {
 
 extension OrderBook: Equatable {
     public static func == (lhs: OrderBook, rhs: OrderBook) -> Bool {
-        lhs.bidLadder.levels == rhs.bidLadder.levels && lhs.askLadder.levels == rhs.askLadder.levels
+        lhs.bidLadder.hasSameLevels(as: rhs.bidLadder) && lhs.askLadder.hasSameLevels(as: rhs.askLadder)
     }
 }
 
