@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import TestSupport
 import Testing
 import Yams
 
@@ -41,6 +42,17 @@ private struct CollectorFile: Decodable {
         #expect(config[.okx].reconnect.rotateAfter == nil)
         #expect(config.broker.retry.maxRetries == nil)
         #expect(VenueReliability.rateLimitFamilies(of: .okx) == ["market_books", "public"])
+    }
+
+    /// The YAML example in docs/reliability.md spells out the defaults; decoding it must change nothing,
+    /// so the documentation cannot drift from the code.
+    @Test func theDocumentedExampleIsExactlyTheDefaults() throws {
+        let doc = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("docs/reliability.md"), encoding: .utf8)
+        let start = try #require(doc.range(of: "```yaml\n"))
+        let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
+        let yaml = String(doc[start.upperBound..<end.lowerBound])
+        #expect(yaml.contains("rotate_after_ms: 84600000"))
+        #expect(try load(yaml) == .defaults)
     }
 
     @Test func overridesApplyAndEverythingElseKeepsItsDefault() throws {
