@@ -1,0 +1,542 @@
+import Model
+
+/// Frame and REST-body parsing shared by Binance spot and USD-M futures (same envelope and event
+/// shapes; futures add `pu`, `T`, markPrice and forceOrder).
+///
+/// Times: trades use the trade time `T`, everything else the event time `E`; frames without one
+/// (spot bookTicker, spot partial depth, spot REST snapshots) take the receive time.
+public struct BinanceParser: Sendable {
+    let venue: Venue
+
+    // MARK: Envelope
+
+    func parseFrame(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        guard var key = try s.nextKey(&first) else { throw FrameError(.unknownMessage, offset: start) }
+        let isEnvelope =
+            s.matches(key, "stream") || s.matches(key, "data") || s.matches(key, "result") || s.matches(key, "id")
+            || s.matches(key, "code") || s.matches(key, "msg") || s.matches(key, "error")
+        guard isEnvelope else {
+            s.position = start
+            try parseRaw(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            try s.finish()
+            return
+        }
+        var stream: (BinanceStream, symbol: Range<Int>?)?
+        var pendingData: Int?
+        var sawData = false
+        var sawResult = false
+        var id: Int64?
+        var code: Range<Int>?
+        var message: Range<Int>?
+        while true {
+            if s.matches(key, "stream") {
+                let name = try s.readString(field: "stream")
+                guard let c = BinanceStream.classify(s, name) else {
+                    throw FrameError(.unknownChannel(s.text(name)), field: "stream", offset: name.lowerBound)
+                }
+                stream = c
+            } else if s.matches(key, "data") {
+                sawData = true
+                if let (kind, symbol) = stream {
+                    try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+                } else {
+                    pendingData = s.position
+                    try s.skipValue()
+                }
+            } else if s.matches(key, "result") {
+                sawResult = true
+                try s.skipValue()
+            } else if s.matches(key, "id") {
+                id = try s.optionalInt64Value("id")
+            } else if s.matches(key, "code") {
+                code = try s.scalarText("code")
+            } else if s.matches(key, "msg") {
+                message = try s.readString(field: "msg")
+            } else if s.matches(key, "error") {
+                try s.beginObject(field: "error")
+                var f = true
+                while let k = try s.nextKey(&f) {
+                    if s.matches(k, "code") {
+                        code = try s.scalarText("code")
+                    } else if s.matches(k, "msg") {
+                        message = try s.readString(field: "msg")
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+            guard let next = try s.nextKey(&first) else { break }
+            key = next
+        }
+        try s.finish()
+        if let at = pendingData {
+            guard let (kind, symbol) = stream else { throw FrameError(.missingField, field: "stream", offset: start) }
+            var d = s
+            d.position = at
+            try parseData(kind, streamSymbol: symbol, &d, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        }
+        if sawData { return }
+        if let code {
+            out.append(.subscribeError(code: s.text(code), message: message.map { s.text($0) } ?? ""))
+        } else if sawResult, let id {
+            out.append(.subscribed(channels: ["id:\(id)"]))
+        } else {
+            throw FrameError(.unknownMessage, offset: start)
+        }
+    }
+
+    /// An unwrapped event (raw `/ws/<stream>` connection): the type comes from `e`, or the shape.
+    func parseRaw(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        var probe = s
+        try probe.beginObject()
+        var first = true
+        var kind: BinanceStream?
+        var hasLastUpdateId = false
+        var hasBookTickerShape = false
+        while let k = try probe.nextKey(&first) {
+            if s.matches(k, "e") {
+                let e = try probe.readString(field: "e")
+                guard let c = BinanceStream.classify(eventType: probe, e) else {
+                    throw FrameError(.unknownChannel(probe.text(e)), field: "e", offset: e.lowerBound)
+                }
+                kind = c
+                break
+            }
+            if s.matches(k, "lastUpdateId") { hasLastUpdateId = true }
+            if s.matches(k, "B") { hasBookTickerShape = true }
+            try probe.skipValue()
+        }
+        let resolved = kind ?? (hasLastUpdateId ? .partialDepth : (hasBookTickerShape ? .bookTicker : nil))
+        guard let resolved else { throw FrameError(.unknownMessage, offset: s.position) }
+        try parseOne(resolved, streamSymbol: nil, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+    }
+
+    func parseData(
+        _ kind: BinanceStream, streamSymbol: Range<Int>?, _ s: inout JSONScanner, catalog: inout InstrumentCatalog,
+        receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        if s.peek() == UInt8(ascii: "[") {
+            try s.beginArray(field: "data")
+            var first = true
+            while try s.nextElement(&first) {
+                try parseOne(kind, streamSymbol: nil, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            }
+        } else {
+            try parseOne(kind, streamSymbol: streamSymbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        }
+    }
+
+    func parseOne(
+        _ kind: BinanceStream, streamSymbol: Range<Int>?, _ s: inout JSONScanner, catalog: inout InstrumentCatalog,
+        receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        switch kind {
+        case .depth, .partialDepth:
+            let book = try parseDepth(
+                &s, snapshot: kind == .partialDepth, instrument: nil, streamSymbol: streamSymbol, catalog: &catalog,
+                receivedAt: receivedAt)
+            out.append(.event(.book(book)))
+        case .trade, .aggTrade:
+            out.append(.event(.trade(try parseTrade(&s, catalog: &catalog, receivedAt: receivedAt))))
+        case .bookTicker, .ticker24h:
+            out.append(.event(.ticker(try parseTicker(&s, streamSymbol: streamSymbol, catalog: &catalog, receivedAt: receivedAt))))
+        case .kline:
+            out.append(.event(.kline(try parseKline(&s, catalog: &catalog, receivedAt: receivedAt))))
+        case .markPrice:
+            if let f = try parseMarkPrice(&s, catalog: &catalog, receivedAt: receivedAt) { out.append(.event(.funding(f))) }
+        case .forceOrder:
+            out.append(.event(.liquidation(try parseForceOrder(&s, catalog: &catalog, receivedAt: receivedAt))))
+        }
+    }
+
+    // MARK: Instruments
+
+    /// Resolves `s` if the event named it, else the stream's lowercase symbol.
+    func instrument(
+        _ s: JSONScanner, symbol: Range<Int>?, streamSymbol: Range<Int>?, catalog: inout InstrumentCatalog, at offset: Int
+    ) throws(FrameError) -> Instrument {
+        if let symbol { return try catalog.require(s, symbol) }
+        guard let streamSymbol, streamSymbol.count <= 64 else { throw FrameError(.missingField, field: "s", offset: offset) }
+        let found: Instrument? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: streamSymbol.count) { buf in
+            for (k, i) in streamSymbol.enumerated() {
+                let c = s.bytes[i]
+                buf[k] = (c >= 97 && c <= 122) ? c - 32 : c
+            }
+            return catalog.resolve(UnsafeRawBufferPointer(buf))
+        }
+        guard let found else {
+            throw FrameError(.unknownInstrument(s.text(streamSymbol).uppercased()), offset: streamSymbol.lowerBound)
+        }
+        return found
+    }
+
+    // MARK: Events
+
+    /// depthUpdate (spot `U/u`, futures `U/u/pu`), partial depth and REST snapshots (`lastUpdateId`).
+    func parseDepth(
+        _ s: inout JSONScanner, snapshot: Bool, instrument fixed: Instrument?, streamSymbol: Range<Int>?,
+        catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> BookUpdate {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var eventTime: Int64?
+        var firstId: Int64?
+        var lastId: Int64?
+        var previous: Int64?
+        var lastUpdateId: Int64?
+        var symbol: Range<Int>?
+        var bids: [BookLevel] = []
+        var asks: [BookLevel] = []
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "U"): firstId = try s.int64Value("U")
+            case UInt8(ascii: "u"): lastId = try s.int64Value("u")
+            case UInt8(ascii: "b"): try s.levels("b", into: &bids)
+            case UInt8(ascii: "a"): try s.levels("a", into: &asks)
+            case 0:
+                if s.matches(k, "pu") {
+                    previous = try s.int64Value("pu")
+                } else if s.matches(k, "lastUpdateId") {
+                    lastUpdateId = try s.int64Value("lastUpdateId")
+                } else if s.matches(k, "bids") {
+                    try s.levels("bids", into: &bids)
+                } else if s.matches(k, "asks") {
+                    try s.levels("asks", into: &asks)
+                } else {
+                    try s.skipValue()
+                }
+            default: try s.skipValue()
+            }
+        }
+        let sequence: BookSequence
+        let kind: BookUpdate.Kind
+        if let lastUpdateId {
+            sequence = BookSequence(first: lastUpdateId, last: lastUpdateId)
+            kind = .snapshot
+        } else {
+            guard let firstId else { throw FrameError(.missingField, field: "U", offset: start) }
+            guard let lastId else { throw FrameError(.missingField, field: "u", offset: start) }
+            sequence = BookSequence(first: firstId, last: lastId, previous: previous)
+            kind = snapshot ? .snapshot : .delta
+        }
+        let instrument: Instrument
+        if let fixed {
+            instrument = fixed
+        } else {
+            instrument = try self.instrument(s, symbol: symbol, streamSymbol: streamSymbol, catalog: &catalog, at: start)
+        }
+        return BookUpdate(
+            instrument: instrument, kind: kind, bids: bids, asks: asks, sequence: sequence,
+            exchangeTime: eventTime.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    /// `trade` (id `t`) and `aggTrade` (id `a`); `m` (buyer is maker) true means the taker sold.
+    func parseTrade(_ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant) throws(FrameError) -> Trade {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var id: Range<Int>?
+        var price: FixedDecimal?
+        var quantity: FixedDecimal?
+        var time: Int64?
+        var eventTime: Int64?
+        var buyerIsMaker: Bool?
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "a"), UInt8(ascii: "t"): id = try s.scalarText("a")
+            case UInt8(ascii: "p"): price = try s.decimalValue("p")
+            case UInt8(ascii: "q"): quantity = try s.decimalValue("q")
+            case UInt8(ascii: "T"): time = try s.int64Value("T")
+            case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
+            case UInt8(ascii: "m"): buyerIsMaker = try s.boolValue("m")
+            default: try s.skipValue()
+            }
+        }
+        guard let symbol else { throw FrameError(.missingField, field: "s", offset: start) }
+        guard let id else { throw FrameError(.missingField, field: "a", offset: start) }
+        guard let price else { throw FrameError(.missingField, field: "p", offset: start) }
+        guard let quantity else { throw FrameError(.missingField, field: "q", offset: start) }
+        guard let buyerIsMaker else { throw FrameError(.missingField, field: "m", offset: start) }
+        guard let at = time ?? eventTime else { throw FrameError(.missingField, field: "T", offset: start) }
+        return Trade(
+            instrument: try catalog.require(s, symbol), tradeId: s.text(id), price: price, quantity: quantity,
+            side: buyerIsMaker ? .sell : .buy, exchangeTime: .milliseconds(at), receiveTime: receivedAt)
+    }
+
+    /// bookTicker (`u`, `b/B/a/A`) and 24hrTicker (`c`, `o/h/l`, `v`, `q`, and on spot `b/B/a/A`).
+    func parseTicker(
+        _ s: inout JSONScanner, streamSymbol: Range<Int>?, catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> Ticker {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var bid: FixedDecimal?, bidSize: FixedDecimal?, ask: FixedDecimal?, askSize: FixedDecimal?
+        var last: FixedDecimal?, open: FixedDecimal?, high: FixedDecimal?, low: FixedDecimal?
+        var volume: FixedDecimal?, quoteVolume: FixedDecimal?
+        var sequence: Int64?
+        var eventTime: Int64?
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "u"): sequence = try s.int64Value("u")
+            case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
+            case UInt8(ascii: "b"): bid = try s.decimalValue("b")
+            case UInt8(ascii: "B"): bidSize = try s.decimalValue("B")
+            case UInt8(ascii: "a"): ask = try s.decimalValue("a")
+            case UInt8(ascii: "A"): askSize = try s.decimalValue("A")
+            case UInt8(ascii: "c"): last = try s.decimalValue("c")
+            case UInt8(ascii: "o"): open = try s.decimalValue("o")
+            case UInt8(ascii: "h"): high = try s.decimalValue("h")
+            case UInt8(ascii: "l"): low = try s.decimalValue("l")
+            case UInt8(ascii: "v"): volume = try s.decimalValue("v")
+            case UInt8(ascii: "q"): quoteVolume = try s.decimalValue("q")
+            default: try s.skipValue()
+            }
+        }
+        let instrument = try self.instrument(s, symbol: symbol, streamSymbol: streamSymbol, catalog: &catalog, at: start)
+        var bestBid: BookLevel?
+        var bestAsk: BookLevel?
+        if let bid, let bidSize { bestBid = BookLevel(price: bid, size: bidSize) }
+        if let ask, let askSize { bestAsk = BookLevel(price: ask, size: askSize) }
+        guard bestBid != nil || bestAsk != nil || last != nil else { throw FrameError(.missingField, field: "b", offset: start) }
+        return Ticker(
+            instrument: instrument, bestBid: bestBid, bestAsk: bestAsk, last: last, open24h: open, high24h: high,
+            low24h: low, volume24h: volume, quoteVolume24h: quoteVolume, sequence: sequence,
+            exchangeTime: eventTime.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    func parseKline(_ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant) throws(FrameError) -> Kline {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var eventTime: Int64?
+        var kline: Kline?
+        var placeholder = Instrument(venue: venue, native: "", base: "", quote: "", kind: .spot)
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
+            case UInt8(ascii: "k"): kline = try parseKlineBody(&s, symbol: &symbol, instrument: placeholder, receivedAt: receivedAt)
+            default: try s.skipValue()
+            }
+        }
+        guard var kline, let symbol else { throw FrameError(.missingField, field: "k", offset: start) }
+        placeholder = try catalog.require(s, symbol)
+        kline.instrument = placeholder
+        kline.exchangeTime = eventTime.map(Instant.milliseconds) ?? receivedAt
+        return kline
+    }
+
+    func parseKlineBody(
+        _ s: inout JSONScanner, symbol: inout Range<Int>?, instrument: Instrument, receivedAt: Instant
+    ) throws(FrameError) -> Kline {
+        let start = s.position
+        try s.beginObject(field: "k")
+        var first = true
+        var openTime: Int64?, closeTime: Int64?
+        var interval: Range<Int>?
+        var o: FixedDecimal?, h: FixedDecimal?, l: FixedDecimal?, c: FixedDecimal?, v: FixedDecimal?
+        var closed = false
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "t"): openTime = try s.int64Value("t")
+            case UInt8(ascii: "T"): closeTime = try s.int64Value("T")
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "i"): interval = try s.readString(field: "i")
+            case UInt8(ascii: "o"): o = try s.decimalValue("o")
+            case UInt8(ascii: "h"): h = try s.decimalValue("h")
+            case UInt8(ascii: "l"): l = try s.decimalValue("l")
+            case UInt8(ascii: "c"): c = try s.decimalValue("c")
+            case UInt8(ascii: "v"): v = try s.decimalValue("v")
+            case UInt8(ascii: "x"): closed = try s.boolValue("x")
+            default: try s.skipValue()
+            }
+        }
+        guard let openTime, let closeTime, let interval, let o, let h, let l, let c, let v else {
+            throw FrameError(.missingField, field: "k", offset: start)
+        }
+        return Kline(
+            instrument: instrument, interval: s.text(interval), openTime: .milliseconds(openTime),
+            closeTime: .milliseconds(closeTime), open: o, high: h, low: l, close: c, volume: v, closed: closed,
+            exchangeTime: receivedAt, receiveTime: receivedAt)
+    }
+
+    /// markPriceUpdate: `r` funding rate, `T` next funding time, `p` mark, `i` index. Delivery
+    /// contracts send `r:""`: no funding event then.
+    func parseMarkPrice(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> FundingRate? {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var eventTime: Int64?
+        var rate: FixedDecimal?, mark: FixedDecimal?, index: FixedDecimal?
+        var next: Int64?
+        while let k = try s.nextKey(&first) {
+            switch s.singleByte(k) {
+            case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+            case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
+            case UInt8(ascii: "r"): rate = try s.optionalDecimalValue("r")
+            case UInt8(ascii: "p"): mark = try s.optionalDecimalValue("p")
+            case UInt8(ascii: "i"): index = try s.optionalDecimalValue("i")
+            case UInt8(ascii: "T"): next = try s.optionalInt64Value("T")
+            default: try s.skipValue()
+            }
+        }
+        guard let symbol else { throw FrameError(.missingField, field: "s", offset: start) }
+        let instrument = try catalog.require(s, symbol)
+        guard let rate else { return nil }
+        return FundingRate(
+            instrument: instrument, rate: rate, nextFundingTime: next.flatMap { $0 > 0 ? .milliseconds($0) : nil },
+            markPrice: mark, indexPrice: index, exchangeTime: eventTime.map(Instant.milliseconds) ?? receivedAt,
+            receiveTime: receivedAt)
+    }
+
+    /// forceOrder: the liquidation order in `o` (`S` side, `p` price, `q` quantity, `T` time).
+    func parseForceOrder(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> Liquidation {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var side: Side?
+        var price: FixedDecimal?, quantity: FixedDecimal?
+        var time: Int64?
+        var sawOrder = false
+        while let k = try s.nextKey(&first) {
+            guard s.singleByte(k) == UInt8(ascii: "o") else {
+                try s.skipValue()
+                continue
+            }
+            sawOrder = true
+            try s.beginObject(field: "o")
+            var f = true
+            while let ok = try s.nextKey(&f) {
+                switch s.singleByte(ok) {
+                case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
+                case UInt8(ascii: "S"):
+                    let r = try s.readString(field: "S")
+                    if s.matches(r, "BUY") {
+                        side = .buy
+                    } else if s.matches(r, "SELL") {
+                        side = .sell
+                    } else {
+                        throw FrameError(.invalidValue, field: "S", offset: r.lowerBound)
+                    }
+                case UInt8(ascii: "p"): price = try s.decimalValue("p")
+                case UInt8(ascii: "q"): quantity = try s.decimalValue("q")
+                case UInt8(ascii: "T"): time = try s.int64Value("T")
+                default: try s.skipValue()
+                }
+            }
+        }
+        guard sawOrder, let symbol, let side, let price, let quantity, let time else {
+            throw FrameError(.missingField, field: "o", offset: start)
+        }
+        return Liquidation(
+            instrument: try catalog.require(s, symbol), side: side, price: price, quantity: quantity,
+            exchangeTime: .milliseconds(time), receiveTime: receivedAt)
+    }
+
+    // MARK: REST
+
+    /// A REST error body `{"code":-1121,"msg":"Invalid symbol."}` becomes `.venueError`.
+    func venueError(_ body: UnsafeRawBufferPointer) -> FrameError? {
+        var s = JSONScanner(body)
+        guard (try? s.beginObject()) != nil else { return nil }
+        var first = true
+        var code: Range<Int>?
+        var msg: Range<Int>?
+        while let k = try? s.nextKey(&first) {
+            if s.matches(k, "code") {
+                code = try? s.scalarText("code")
+            } else if s.matches(k, "msg") {
+                msg = try? s.readString(field: "msg")
+            } else if (try? s.skipValue()) == nil {
+                return nil
+            }
+        }
+        guard let code, let msg else { return nil }
+        return FrameError(.venueError(code: s.text(code), message: s.text(msg)), offset: 0)
+    }
+
+    func parseOpenInterest(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> OpenInterest {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var amount: FixedDecimal?
+        var time: Int64?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "openInterest") {
+                amount = try s.decimalValue("openInterest")
+            } else if s.matches(k, "symbol") {
+                symbol = try s.readString(field: "symbol")
+            } else if s.matches(k, "time") {
+                time = try s.int64Value("time")
+            } else {
+                try s.skipValue()
+            }
+        }
+        try s.finish()
+        guard let symbol, let amount else { throw FrameError(.missingField, field: "openInterest", offset: start) }
+        return OpenInterest(
+            instrument: try catalog.require(s, symbol), amount: amount,
+            exchangeTime: time.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    /// `/fapi/v1/premiumIndex`: `lastFundingRate`, `nextFundingTime`, `markPrice`, `indexPrice`, `time`.
+    func parsePremiumIndex(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant
+    ) throws(FrameError) -> FundingRate {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var symbol: Range<Int>?
+        var rate: FixedDecimal?, mark: FixedDecimal?, index: FixedDecimal?
+        var next: Int64?, time: Int64?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "symbol") {
+                symbol = try s.readString(field: "symbol")
+            } else if s.matches(k, "lastFundingRate") {
+                rate = try s.optionalDecimalValue("lastFundingRate")
+            } else if s.matches(k, "markPrice") {
+                mark = try s.optionalDecimalValue("markPrice")
+            } else if s.matches(k, "indexPrice") {
+                index = try s.optionalDecimalValue("indexPrice")
+            } else if s.matches(k, "nextFundingTime") {
+                next = try s.optionalInt64Value("nextFundingTime")
+            } else if s.matches(k, "time") {
+                time = try s.int64Value("time")
+            } else {
+                try s.skipValue()
+            }
+        }
+        try s.finish()
+        guard let symbol, let rate else { throw FrameError(.missingField, field: "lastFundingRate", offset: start) }
+        return FundingRate(
+            instrument: try catalog.require(s, symbol), rate: rate,
+            nextFundingTime: next.flatMap { $0 > 0 ? .milliseconds($0) : nil }, markPrice: mark, indexPrice: index,
+            exchangeTime: time.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+}

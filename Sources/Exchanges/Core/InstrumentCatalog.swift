@@ -1,0 +1,107 @@
+import Model
+
+/// Native instrument names of one venue mapped to `Instrument`s.
+///
+/// Built from the venue's instruments REST responses (see the `InstrumentCatalog` builders in each
+/// venue's folder) or from explicit instruments. Names it does not hold fall back to
+/// `InstrumentNaming` (the venue's naming convention), so a replay without metadata still works.
+/// Lookups by raw bytes go through an open-addressing table so the hot path creates no `String`.
+public struct InstrumentCatalog: Sendable {
+    public let venue: Venue
+    public private(set) var instruments: [Instrument] = []
+    var table = NativeNameTable()
+    /// Whether names the catalog lacks may be derived from the naming convention.
+    public var usesNamingFallback: Bool
+
+    public init(venue: Venue, instruments: [Instrument] = [], usesNamingFallback: Bool = true) {
+        self.venue = venue
+        self.usesNamingFallback = usesNamingFallback
+        for i in instruments { insert(i) }
+    }
+
+    public var count: Int { instruments.count }
+
+    /// Adds or replaces an instrument by native name.
+    public mutating func insert(_ instrument: Instrument) {
+        let name = Array(instrument.native.utf8)
+        let found = name.withUnsafeBytes { table.find($0) }
+        if let found {
+            instruments[found] = instrument
+        } else {
+            instruments.append(instrument)
+            table.insert(name, index: instruments.count - 1)
+        }
+    }
+
+    /// The catalog entry, else the naming fallback.
+    public func instrument(native: String) -> Instrument? {
+        var name = native
+        if let i = name.withUTF8({ table.find(UnsafeRawBufferPointer($0)) }) { return instruments[i] }
+        return usesNamingFallback ? InstrumentNaming.instrument(venue: venue, native: native) : nil
+    }
+
+    /// Hot-path lookup by the name's bytes; a fallback-derived instrument is remembered.
+    public mutating func resolve(_ name: UnsafeRawBufferPointer) -> Instrument? {
+        if let i = table.find(name) { return instruments[i] }
+        guard usesNamingFallback,
+            let made = InstrumentNaming.instrument(venue: venue, native: String(decoding: name, as: UTF8.self))
+        else { return nil }
+        insert(made)
+        return made
+    }
+
+    /// The instrument with a normalized symbol, if the catalog holds one (first match in insertion order).
+    public func instrument(symbol: String) -> Instrument? {
+        instruments.first { $0.symbol == symbol }
+    }
+}
+
+/// Byte-string -> index map with linear probing; FNV-1a hashes, byte comparison on hit.
+@usableFromInline
+struct NativeNameTable: Sendable {
+    @usableFromInline var slots: [Int32] = [Int32](repeating: -1, count: 16)
+    @usableFromInline var names: [[UInt8]] = []
+    @usableFromInline var indices: [Int] = []
+
+    @inlinable
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    @inlinable
+    func find(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: NativeNameTable.hash(bytes)) & mask
+        while true {
+            let e = slots[s]
+            if e < 0 { return nil }
+            let name = names[Int(e)]
+            if name.count == bytes.count && name.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+                return indices[Int(e)]
+            }
+            s = (s + 1) & mask
+        }
+    }
+
+    @usableFromInline
+    mutating func insert(_ name: [UInt8], index: Int) {
+        if (names.count + 1) * 2 > slots.count { grow() }
+        names.append(name)
+        indices.append(index)
+        place(names.count - 1)
+    }
+
+    mutating func place(_ entry: Int) {
+        let mask = slots.count - 1
+        var s = names[entry].withUnsafeBytes { Int(truncatingIfNeeded: NativeNameTable.hash($0)) } & mask
+        while slots[s] >= 0 { s = (s + 1) & mask }
+        slots[s] = Int32(entry)
+    }
+
+    mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        for e in 0..<names.count { place(e) }
+    }
+}

@@ -1,0 +1,619 @@
+import Model
+
+/// Deribit JSON-RPC 2.0 over `wss://www.deribit.com/ws/api/v2` (REST: the same methods over HTTPS GET).
+///
+/// Numbers arrive as JSON numbers (sometimes `1e-05`, sometimes `null`). One `ticker` notification
+/// carries a ticker, the perpetual funding rate and the open interest: each is emitted when its
+/// channel is subscribed for that instrument (all three when the subscription names none of them).
+public struct DeribitAdapter: VenueAdapter {
+    public enum Interval: String, Sendable {
+        /// Every change; needs an authorized connection today.
+        case raw
+        case ms100 = "100ms"
+    }
+
+    public var venue: Venue { .deribit }
+    public var subscription: Subscription
+    public private(set) var catalog: InstrumentCatalog
+    public var counters = ParseCounters()
+    public var interval: Interval
+    /// Seconds between server heartbeats (Deribit's minimum is 10).
+    public var heartbeatInterval: Int
+    /// Depth of REST book snapshots.
+    public var snapshotDepth: Int
+    /// Ids for requests the adapter itself sends (heartbeat answers); subscribe frames use 1, 2, ...
+    public private(set) var nextRequestId: Int64 = 1_000_000
+
+    let tickerNames: Set<String>
+    let fundingNames: Set<String>
+    let openInterestNames: Set<String>
+
+    public static let restHost = "www.deribit.com"
+
+    public init(
+        subscription: Subscription, catalog: InstrumentCatalog, interval: Interval = .ms100, heartbeatInterval: Int = 30,
+        snapshotDepth: Int = 1000
+    ) {
+        self.subscription = subscription
+        self.catalog = catalog
+        self.interval = interval
+        self.heartbeatInterval = max(10, heartbeatInterval)
+        self.snapshotDepth = snapshotDepth
+        func names(_ c: Channel) -> Set<String> {
+            Set(subscription.entries.filter { $0.channel == c }.flatMap(\.instruments))
+        }
+        tickerNames = names(.ticker)
+        fundingNames = names(.funding)
+        openInterestNames = names(.openInterest)
+    }
+
+    public var websocketURL: String { "wss://www.deribit.com/ws/api/v2" }
+
+    public var keepalive: KeepalivePolicy { .serverHeartbeat(interval: .seconds(Int64(heartbeatInterval))) }
+
+    // MARK: Requests
+
+    static func request(id: Int64, method: StaticString, params: (inout [UInt8]) -> Void) -> [UInt8] {
+        var f: [UInt8] = []
+        f.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
+        f.appendInt(id)
+        f.appendASCII(",\"method\":\"")
+        f.appendASCII(method)
+        f.appendASCII("\",\"params\":{")
+        params(&f)
+        f.appendASCII("}}")
+        return f
+    }
+
+    /// `public/set_heartbeat` with `interval` seconds.
+    public func setHeartbeatFrame(id: Int64 = 0) -> [UInt8] {
+        Self.request(id: id, method: "public/set_heartbeat") { f in
+            f.appendASCII("\"interval\":")
+            f.appendInt(Int64(heartbeatInterval))
+        }
+    }
+
+    /// `public/test`, the answer a `test_request` heartbeat demands.
+    public static func testFrame(id: Int64) -> [UInt8] {
+        request(id: id, method: "public/test") { _ in }
+    }
+
+    /// Channel names in subscription order without duplicates (ticker, funding and open interest share one).
+    public var channelNames: [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for e in subscription.entries {
+            for native in e.instruments {
+                let name: String
+                switch e.channel {
+                case .book: name = "book.\(native).\(interval.rawValue)"
+                case .trades, .liquidations: name = "trades.\(native).\(interval.rawValue)"
+                case .ticker, .funding, .openInterest: name = "ticker.\(native).\(interval.rawValue)"
+                case .kline(let i):
+                    guard let r = Self.resolution(i) else { continue }
+                    name = "chart.trades.\(native).\(r)"
+                }
+                if seen.insert(name).inserted { out.append(name) }
+            }
+        }
+        return out
+    }
+
+    public func subscribeFrames() -> [[UInt8]] {
+        let names = channelNames
+        guard !names.isEmpty else { return [] }
+        return [
+            Self.request(id: 1, method: "public/subscribe") { f in
+                f.appendASCII("\"channels\":[")
+                for (k, n) in names.enumerated() {
+                    if k > 0 { f.append(UInt8(ascii: ",")) }
+                    f.appendQuoted(n)
+                }
+                f.append(UInt8(ascii: "]"))
+            }
+        ]
+    }
+
+    public func connectFrames() -> [[UInt8]] { [setHeartbeatFrame()] + subscribeFrames() }
+
+    /// Deribit chart resolutions: minutes as numbers, `1D` for a day.
+    static func resolution(_ interval: String) -> String? {
+        if interval == "1d" { return "1D" }
+        guard let ms = KlineInterval.milliseconds(interval), ms % 60_000 == 0 else { return nil }
+        return String(ms / 60_000)
+    }
+
+    static func interval(resolution: String) -> String {
+        if resolution == "1D" { return "1d" }
+        guard let m = Int(resolution) else { return resolution }
+        return m % 60 == 0 ? "\(m / 60)h" : "\(m)m"
+    }
+
+    static func rest(_ method: String, _ query: String, _ purpose: RestRequest.Purpose) -> RestRequest {
+        RestRequest(host: restHost, pathAndQuery: "/api/v2/\(method)?\(query)", weight: 1, purpose: purpose)
+    }
+
+    public func snapshotRequest(for instrument: Instrument) -> RestRequest {
+        Self.rest(
+            "public/get_order_book", "instrument_name=\(instrument.native)&depth=\(snapshotDepth)", .bookSnapshot(instrument))
+    }
+
+    public func instrumentsRequests() -> [RestRequest] {
+        [Self.rest("public/get_instruments", "currency=any&expired=false", .instruments)]
+    }
+
+    /// Open interest and funding both come from `public/ticker`.
+    public func openInterestRequest(for instrument: Instrument) -> RestRequest? {
+        Self.rest("public/ticker", "instrument_name=\(instrument.native)", .openInterest(instrument))
+    }
+
+    public func fundingRequest(for instrument: Instrument) -> RestRequest? {
+        guard instrument.kind == .perpetual else { return nil }
+        return Self.rest("public/ticker", "instrument_name=\(instrument.native)", .funding(instrument))
+    }
+
+    // MARK: Frames
+
+    public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
+        run(&out) { (me: inout DeribitAdapter, out: inout [AdapterOutput]) throws(FrameError) in
+            var s = JSONScanner(frame)
+            try me.parseMessage(&s, receivedAt: receivedAt, out: &out)
+        }
+    }
+
+    mutating func parseMessage(_ s: inout JSONScanner, receivedAt: Instant, out: inout [AdapterOutput]) throws(FrameError) {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var method: Range<Int>?
+        var paramsAt: Int?
+        var id: Int64?
+        var resultAt: Int?
+        var errorCode: Range<Int>?, errorMessage: Range<Int>?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "method") {
+                method = try s.readString(field: "method")
+            } else if s.matches(k, "params") {
+                paramsAt = s.position
+                try s.skipValue()
+            } else if s.matches(k, "id") {
+                id = try s.optionalInt64Value("id")
+            } else if s.matches(k, "result") {
+                resultAt = s.position
+                try s.skipValue()
+            } else if s.matches(k, "error") {
+                try s.beginObject(field: "error")
+                var f = true
+                while let ek = try s.nextKey(&f) {
+                    if s.matches(ek, "code") {
+                        errorCode = try s.scalarText("code")
+                    } else if s.matches(ek, "message") {
+                        errorMessage = try s.readString(field: "message")
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try s.finish()
+        if let errorCode {
+            out.append(.subscribeError(code: s.text(errorCode), message: errorMessage.map { s.text($0) } ?? ""))
+            return
+        }
+        if let resultAt {
+            s.position = resultAt
+            if s.peek() == UInt8(ascii: "[") {
+                var channels: [String] = []
+                try s.beginArray(field: "result")
+                var f = true
+                while try s.nextElement(&f) { channels.append(s.text(try s.readString(field: "result"))) }
+                out.append(.subscribed(channels: channels))
+            } else {
+                out.append(.response(id: id ?? -1))
+            }
+            return
+        }
+        guard let method, let paramsAt else { throw FrameError(.unknownMessage, offset: start) }
+        s.position = paramsAt
+        if s.matches(method, "subscription") {
+            try parseNotification(&s, receivedAt: receivedAt, out: &out)
+        } else if s.matches(method, "heartbeat") {
+            try s.beginObject(field: "params")
+            var f = true
+            var isTest = false
+            while let k = try s.nextKey(&f) {
+                if s.matches(k, "type") {
+                    isTest = s.matches(try s.readString(field: "type"), "test_request")
+                } else {
+                    try s.skipValue()
+                }
+            }
+            if isTest {
+                out.append(.replyRequired(frame: Self.testFrame(id: nextRequestId)))
+                nextRequestId += 1
+            } else {
+                out.append(.heartbeat)
+            }
+        } else {
+            throw FrameError(.unknownChannel(s.text(method)), field: "method", offset: method.lowerBound)
+        }
+    }
+
+    enum Stream {
+        case book, trades, ticker
+        case chart(interval: String)
+    }
+
+    mutating func parseNotification(_ s: inout JSONScanner, receivedAt: Instant, out: inout [AdapterOutput]) throws(FrameError) {
+        let start = s.position
+        try s.beginObject(field: "params")
+        var f = true
+        var channel: Range<Int>?
+        var dataAt: Int?
+        while let k = try s.nextKey(&f) {
+            if s.matches(k, "channel") {
+                channel = try s.readString(field: "channel")
+            } else if s.matches(k, "data") {
+                dataAt = s.position
+                try s.skipValue()
+            } else {
+                try s.skipValue()
+            }
+        }
+        let end = s.position
+        guard let channel, let dataAt else { throw FrameError(.missingField, field: "channel", offset: start) }
+        let stream: Stream
+        if s.hasPrefix(channel, "book.") {
+            stream = .book
+        } else if s.hasPrefix(channel, "trades.") {
+            stream = .trades
+        } else if s.hasPrefix(channel, "ticker.") {
+            stream = .ticker
+        } else if s.hasPrefix(channel, "chart.trades.") {
+            var dot = channel.upperBound
+            while dot > channel.lowerBound && s.bytes[dot - 1] != UInt8(ascii: ".") { dot -= 1 }
+            stream = .chart(interval: Self.interval(resolution: s.text(dot..<channel.upperBound)))
+        } else {
+            throw FrameError(.unknownChannel(s.text(channel)), field: "channel", offset: channel.lowerBound)
+        }
+        s.position = dataAt
+        switch stream {
+        case .book:
+            out.append(.event(.book(try parseBook(&s, instrument: nil, receivedAt: receivedAt))))
+        case .trades:
+            try s.beginArray(field: "data")
+            var g = true
+            while try s.nextElement(&g) { try parseTrade(&s, receivedAt: receivedAt, out: &out) }
+        case .ticker:
+            try parseTicker(&s, purpose: nil, receivedAt: receivedAt, out: &out)
+        case .chart(let interval):
+            var dot = channel.upperBound
+            while dot > channel.lowerBound && s.bytes[dot - 1] != UInt8(ascii: ".") { dot -= 1 }
+            let name = (channel.lowerBound + 13)..<max(channel.lowerBound + 13, dot - 1)
+            let i = try catalog.require(s, name)
+            out.append(.event(.kline(try parseChart(&s, instrument: i, interval: interval, receivedAt: receivedAt))))
+        }
+        s.position = end
+    }
+
+    /// `[action, price, amount]` (`new`/`change`/`delete`; delete means size 0) or `[price, amount]`.
+    static func levels(_ s: inout JSONScanner, _ field: StaticString, into out: inout [BookLevel]) throws(FrameError) {
+        try s.beginArray(field: field)
+        var first = true
+        while try s.nextElement(&first) {
+            if out.capacity == 0 { out.reserveCapacity(8) }
+            try s.beginArray(field: field)
+            var delete = false
+            if s.peek() == UInt8(ascii: "\"") {
+                let action = try s.readString(field: field)
+                if s.matches(action, "delete") {
+                    delete = true
+                } else if !s.matches(action, "new") && !s.matches(action, "change") {
+                    throw FrameError(.invalidValue, field: "\(field)", offset: action.lowerBound)
+                }
+                var more = false
+                guard try s.nextElement(&more) else { throw FrameError(.missingField, field: "\(field)", offset: s.position) }
+            }
+            let price = try s.decimalValue(field)
+            var more = false
+            guard try s.nextElement(&more) else { throw FrameError(.missingField, field: "\(field)", offset: s.position) }
+            let amount = try s.decimalValue(field)
+            while try s.nextElement(&more) { try s.skipValue() }
+            out.append(BookLevel(price: price, size: delete ? .zero : amount))
+        }
+    }
+
+    /// A book notification (`type` snapshot/change) or a REST `get_order_book` result (a snapshot).
+    mutating func parseBook(_ s: inout JSONScanner, instrument: Instrument?, receivedAt: Instant) throws(FrameError)
+        -> BookUpdate
+    {
+        let start = s.position
+        try s.beginObject(field: "data")
+        var first = true
+        var kind: BookUpdate.Kind = .snapshot
+        var ts: Int64?, changeId: Int64?, prevChangeId: Int64?
+        var name: Range<Int>?
+        var bids: [BookLevel] = [], asks: [BookLevel] = []
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "bids") {
+                try Self.levels(&s, "bids", into: &bids)
+            } else if s.matches(k, "asks") {
+                try Self.levels(&s, "asks", into: &asks)
+            } else if s.matches(k, "change_id") {
+                changeId = try s.int64Value("change_id")
+            } else if s.matches(k, "prev_change_id") {
+                prevChangeId = try s.optionalInt64Value("prev_change_id")
+            } else if s.matches(k, "timestamp") {
+                ts = try s.int64Value("timestamp")
+            } else if s.matches(k, "instrument_name") {
+                name = try s.readString(field: "instrument_name")
+            } else if s.matches(k, "type") {
+                let t = try s.readString(field: "type")
+                if s.matches(t, "change") {
+                    kind = .delta
+                } else if !s.matches(t, "snapshot") {
+                    throw FrameError(.invalidValue, field: "type", offset: t.lowerBound)
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let changeId else { throw FrameError(.missingField, field: "change_id", offset: start) }
+        let i: Instrument
+        if let instrument {
+            i = instrument
+        } else {
+            guard let name else { throw FrameError(.missingField, field: "instrument_name", offset: start) }
+            i = try catalog.require(s, name)
+        }
+        return BookUpdate(
+            instrument: i, kind: kind, bids: bids, asks: asks,
+            sequence: BookSequence(first: changeId, last: changeId, previous: prevChangeId),
+            exchangeTime: ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    /// One trade; a trade carrying `liquidation` also yields a `Liquidation` (taker side).
+    mutating func parseTrade(_ s: inout JSONScanner, receivedAt: Instant, out: inout [AdapterOutput]) throws(FrameError) {
+        let start = s.position
+        try s.beginObject(field: "data")
+        var first = true
+        var name: Range<Int>?, id: Range<Int>?
+        var price: FixedDecimal?, amount: FixedDecimal?
+        var side: Side?
+        var ts: Int64?
+        var liquidation = false
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "price") {
+                price = try s.decimalValue("price")
+            } else if s.matches(k, "amount") {
+                amount = try s.decimalValue("amount")
+            } else if s.matches(k, "direction") {
+                side = try OKXAdapter.side(&s, "direction")
+            } else if s.matches(k, "trade_id") {
+                id = try s.scalarText("trade_id")
+            } else if s.matches(k, "timestamp") {
+                ts = try s.int64Value("timestamp")
+            } else if s.matches(k, "instrument_name") {
+                name = try s.readString(field: "instrument_name")
+            } else if s.matches(k, "liquidation") {
+                liquidation = !(try s.skipNull())
+                if liquidation { try s.skipValue() }
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let name, let id, let price, let amount, let side, let ts else {
+            throw FrameError(.missingField, field: "trade_id", offset: start)
+        }
+        let i = try catalog.require(s, name)
+        out.append(
+            .event(
+                .trade(
+                    Trade(
+                        instrument: i, tradeId: s.text(id), price: price, quantity: amount, side: side,
+                        exchangeTime: .milliseconds(ts), receiveTime: receivedAt))))
+        if liquidation {
+            out.append(
+                .event(
+                    .liquidation(
+                        Liquidation(
+                            instrument: i, side: side, price: price, quantity: amount, exchangeTime: .milliseconds(ts),
+                            receiveTime: receivedAt))))
+        }
+    }
+
+    /// A ticker notification or a REST `public/ticker` result. `purpose` selects the one event a REST
+    /// answer is for; nil (websocket) emits what the subscription asks for.
+    mutating func parseTicker(
+        _ s: inout JSONScanner, purpose: RestRequest.Purpose?, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        let start = s.position
+        try s.beginObject(field: "data")
+        var first = true
+        var name: Range<Int>?
+        var ts: Int64?
+        var bid: FixedDecimal?, bidSz: FixedDecimal?, ask: FixedDecimal?, askSz: FixedDecimal?, last: FixedDecimal?
+        var mark: FixedDecimal?, index: FixedDecimal?, oi: FixedDecimal?, funding8h: FixedDecimal?, current: FixedDecimal?
+        var high: FixedDecimal?, low: FixedDecimal?, volume: FixedDecimal?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "best_bid_price") {
+                bid = try s.optionalDecimalValue("best_bid_price")
+            } else if s.matches(k, "best_bid_amount") {
+                bidSz = try s.optionalDecimalValue("best_bid_amount")
+            } else if s.matches(k, "best_ask_price") {
+                ask = try s.optionalDecimalValue("best_ask_price")
+            } else if s.matches(k, "best_ask_amount") {
+                askSz = try s.optionalDecimalValue("best_ask_amount")
+            } else if s.matches(k, "last_price") {
+                last = try s.optionalDecimalValue("last_price")
+            } else if s.matches(k, "mark_price") {
+                mark = try s.optionalDecimalValue("mark_price")
+            } else if s.matches(k, "index_price") {
+                index = try s.optionalDecimalValue("index_price")
+            } else if s.matches(k, "open_interest") {
+                oi = try s.optionalDecimalValue("open_interest")
+            } else if s.matches(k, "funding_8h") {
+                funding8h = try s.optionalDecimalValue("funding_8h")
+            } else if s.matches(k, "current_funding") {
+                current = try s.optionalDecimalValue("current_funding")
+            } else if s.matches(k, "timestamp") {
+                ts = try s.int64Value("timestamp")
+            } else if s.matches(k, "instrument_name") {
+                name = try s.readString(field: "instrument_name")
+            } else if s.matches(k, "stats") {
+                if try s.skipNull() { continue }
+                try s.beginObject(field: "stats")
+                var g = true
+                while let sk = try s.nextKey(&g) {
+                    if s.matches(sk, "high") {
+                        high = try s.optionalDecimalValue("high")
+                    } else if s.matches(sk, "low") {
+                        low = try s.optionalDecimalValue("low")
+                    } else if s.matches(sk, "volume") {
+                        volume = try s.optionalDecimalValue("volume")
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let name, let ts else { throw FrameError(.missingField, field: "instrument_name", offset: start) }
+        let i = try catalog.require(s, name)
+        let time = Instant.milliseconds(ts)
+        let wantsTicker: Bool, wantsFunding: Bool, wantsOI: Bool
+        switch purpose {
+        case .some(.funding): (wantsTicker, wantsFunding, wantsOI) = (false, true, false)
+        case .some(.openInterest): (wantsTicker, wantsFunding, wantsOI) = (false, false, true)
+        case .some: (wantsTicker, wantsFunding, wantsOI) = (true, false, false)
+        case .none:
+            let t = tickerNames.contains(i.native), f = fundingNames.contains(i.native), o = openInterestNames.contains(i.native)
+            (wantsTicker, wantsFunding, wantsOI) = (t || f || o) ? (t, f, o) : (true, true, true)
+        }
+        if wantsTicker {
+            func level(_ p: FixedDecimal?, _ q: FixedDecimal?) -> BookLevel? {
+                guard let p, let q, !q.isZero else { return nil }
+                return BookLevel(price: p, size: q)
+            }
+            out.append(
+                .event(
+                    .ticker(
+                        Ticker(
+                            instrument: i, bestBid: level(bid, bidSz), bestAsk: level(ask, askSz), last: last,
+                            high24h: high, low24h: low, volume24h: volume, exchangeTime: time, receiveTime: receivedAt))))
+        }
+        if wantsFunding, let rate = funding8h ?? current {
+            out.append(
+                .event(
+                    .funding(
+                        FundingRate(
+                            instrument: i, rate: rate, markPrice: mark, indexPrice: index, exchangeTime: time,
+                            receiveTime: receivedAt))))
+        }
+        if wantsOI, let oi {
+            out.append(.event(.openInterest(OpenInterest(instrument: i, amount: oi, exchangeTime: time, receiveTime: receivedAt))))
+        }
+    }
+
+    /// `chart.trades`: `{tick, open, high, low, close, volume, cost}`; the tick (open time) is the exchange time.
+    mutating func parseChart(_ s: inout JSONScanner, instrument: Instrument, interval: String, receivedAt: Instant)
+        throws(FrameError) -> Kline
+    {
+        let start = s.position
+        try s.beginObject(field: "data")
+        var first = true
+        var tick: Int64?
+        var o: FixedDecimal?, h: FixedDecimal?, l: FixedDecimal?, c: FixedDecimal?, v: FixedDecimal?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "tick") {
+                tick = try s.int64Value("tick")
+            } else if s.matches(k, "open") {
+                o = try s.decimalValue("open")
+            } else if s.matches(k, "high") {
+                h = try s.decimalValue("high")
+            } else if s.matches(k, "low") {
+                l = try s.decimalValue("low")
+            } else if s.matches(k, "close") {
+                c = try s.decimalValue("close")
+            } else if s.matches(k, "volume") {
+                v = try s.decimalValue("volume")
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let tick, let o, let h, let l, let c, let v else { throw FrameError(.missingField, field: "tick", offset: start) }
+        return Kline(
+            instrument: instrument, interval: interval, openTime: .milliseconds(tick),
+            closeTime: .milliseconds(KlineInterval.closeTime(openTime: tick, interval: interval) ?? tick), open: o, high: h,
+            low: l, close: c, volume: v, closed: false, exchangeTime: .milliseconds(tick), receiveTime: receivedAt)
+    }
+
+    // MARK: REST bodies
+
+    /// Opens `{"jsonrpc":"2.0","result":...}` at the result; an `error` member becomes `.venueError`.
+    static func openResult(_ s: inout JSONScanner) throws(FrameError) {
+        let start = s.position
+        try s.beginObject()
+        var first = true
+        var resultAt: Int?
+        var code: Range<Int>?, message: Range<Int>?
+        while let k = try s.nextKey(&first) {
+            if s.matches(k, "result") {
+                resultAt = s.position
+                try s.skipValue()
+            } else if s.matches(k, "error") {
+                try s.beginObject(field: "error")
+                var f = true
+                while let ek = try s.nextKey(&f) {
+                    if s.matches(ek, "code") {
+                        code = try s.scalarText("code")
+                    } else if s.matches(ek, "message") {
+                        message = try s.readString(field: "message")
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try s.finish()
+        if let code {
+            throw FrameError(.venueError(code: s.text(code), message: message.map { s.text($0) } ?? ""), offset: start)
+        }
+        guard let resultAt else { throw FrameError(.missingField, field: "result", offset: start) }
+        s.position = resultAt
+    }
+
+    public mutating func parseSnapshot(body: UnsafeRawBufferPointer, instrument: Instrument, receivedAt: Instant)
+        -> Result<BookUpdate, FrameError>
+    {
+        runRest { (me: inout DeribitAdapter) throws(FrameError) -> BookUpdate in
+            var s = JSONScanner(body)
+            try Self.openResult(&s)
+            return try me.parseBook(&s, instrument: instrument, receivedAt: receivedAt)
+        }
+    }
+
+    public mutating func parseRestResponse(body: UnsafeRawBufferPointer, purpose: RestRequest.Purpose, receivedAt: Instant)
+        -> Result<[MarketEvent], FrameError>
+    {
+        switch purpose {
+        case .bookSnapshot(let i):
+            return parseSnapshot(body: body, instrument: i, receivedAt: receivedAt).map { [.book($0)] }
+        case .openInterest, .funding:
+            return runRest { (me: inout DeribitAdapter) throws(FrameError) -> [MarketEvent] in
+                var s = JSONScanner(body)
+                try Self.openResult(&s)
+                var out: [AdapterOutput] = []
+                try me.parseTicker(&s, purpose: purpose, receivedAt: receivedAt, out: &out)
+                return out.compactMap { if case .event(let e) = $0 { return e } else { return nil } }
+            }
+        case .instruments:
+            return .failure(FrameError(.unknownMessage, offset: 0))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Exchanges layer; see ../../docs and ARCHITECTURE in README.

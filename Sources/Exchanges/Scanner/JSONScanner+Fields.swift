@@ -1,0 +1,115 @@
+import Model
+
+/// Typed value readers: each names the field it reads so a failure says which one and where.
+/// Venues disagree on quoting (Binance/OKX send numbers as strings, Deribit as JSON numbers, OKX
+/// uses "" for absent values), so the numeric readers accept both forms.
+extension JSONScanner {
+    @usableFromInline
+    func fieldError(_ reason: FrameError.Reason, _ field: StaticString, at offset: Int) -> FrameError {
+        FrameError(reason, field: "\(field)", offset: offset)
+    }
+
+    /// A decimal sent as a string or a number.
+    @inlinable
+    public mutating func decimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        guard s.kind == .string || s.kind == .number else { throw fieldError(.invalidNumber, field, at: at) }
+        guard let d = FixedDecimal.parse(slice(s.range)) else { throw fieldError(.invalidNumber, field, at: at) }
+        return d
+    }
+
+    /// A decimal, or nil for `null` and `""`.
+    @inlinable
+    public mutating func optionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
+        guard s.kind != .bool, let d = FixedDecimal.parse(slice(s.range)) else {
+            throw fieldError(.invalidNumber, field, at: at)
+        }
+        return d
+    }
+
+    /// An integer sent as a number or a numeric string.
+    @inlinable
+    public mutating func int64Value(_ field: StaticString) throws(FrameError) -> Int64 {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        guard s.kind == .string || s.kind == .number, let v = int64(s.range) else {
+            throw fieldError(.invalidNumber, field, at: at)
+        }
+        return v
+    }
+
+    /// An integer, or nil for `null` and `""`.
+    @inlinable
+    public mutating func optionalInt64Value(_ field: StaticString) throws(FrameError) -> Int64? {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
+        guard s.kind != .bool, let v = int64(s.range) else { throw fieldError(.invalidNumber, field, at: at) }
+        return v
+    }
+
+    /// Milliseconds since the epoch as an `Instant`.
+    @inlinable
+    public mutating func millisecondsValue(_ field: StaticString) throws(FrameError) -> Instant {
+        Instant.milliseconds(try int64Value(field))
+    }
+
+    @inlinable
+    public mutating func boolValue(_ field: StaticString) throws(FrameError) -> Bool {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        guard s.kind == .bool else { throw fieldError(.unexpectedByte(expected: .boolean, found: bytes[at]), field, at: at) }
+        return s.isTrue
+    }
+
+    /// A string's content range.
+    @inlinable
+    public mutating func stringValue(_ field: StaticString) throws(FrameError) -> Range<Int> {
+        try readString(field: field)
+    }
+
+    /// The raw range of a string or number (ids sent either way), excluding quotes.
+    @inlinable
+    public mutating func scalarText(_ field: StaticString) throws(FrameError) -> Range<Int> {
+        skipWhitespace()
+        let at = position
+        let s = try readScalar(field: field)
+        guard s.kind == .string || s.kind == .number else { throw fieldError(.invalidValue, field, at: at) }
+        return s.range
+    }
+
+    /// Whether the next value is `null` (consumed if so).
+    @inlinable
+    public mutating func skipNull() throws(FrameError) -> Bool {
+        guard peek() == UInt8(ascii: "n") else { return false }
+        _ = try readScalar()
+        return true
+    }
+
+    /// Reads `[[price, size, ...], ...]`, ignoring elements after the first two of each level
+    /// (OKX sends `[px, sz, "0", numOrders]`).
+    @inlinable
+    public mutating func levels(_ field: StaticString, into out: inout [BookLevel]) throws(FrameError) {
+        try beginArray(field: field)
+        var first = true
+        while try nextElement(&first) {
+            if out.capacity == 0 { out.reserveCapacity(8) }
+            try beginArray(field: field)
+            let price = try decimalValue(field)
+            try consume(UInt8(ascii: ","), .commaOrEnd)
+            let size = try decimalValue(field)
+            var more = false
+            while try nextElement(&more) { try skipValue() }
+            out.append(BookLevel(price: price, size: size))
+        }
+    }
+}

@@ -1,0 +1,384 @@
+import Model
+
+/// A forward-only JSON scanner over raw bytes for the hot path.
+///
+/// It never allocates while scanning: keys, strings and numbers come back as byte ranges into the
+/// frame, values the caller does not need are skipped, and every read is bounds-checked so any
+/// input (truncated, random, hostile) ends in a `FrameError` with an offset, never a trap.
+/// Typed throws keep the error path free of existential boxing.
+public struct JSONScanner {
+    public let bytes: UnsafeRawBufferPointer
+    public var position: Int
+
+    /// Containers nested deeper than this are rejected (exchange frames use at most 5 levels).
+    public static let maxDepth = 64
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    /// What kind of scalar a value was.
+    public enum ScalarKind: UInt8, Sendable {
+        case string, number, null, bool
+    }
+
+    /// A scalar value: for strings the range excludes the quotes (escapes left as sent).
+    public struct Scalar: Sendable {
+        public var range: Range<Int>
+        public var kind: ScalarKind
+        /// For `.bool`, its value.
+        public var isTrue: Bool
+
+        @inlinable
+        public init(range: Range<Int>, kind: ScalarKind, isTrue: Bool) {
+            self.range = range
+            self.kind = kind
+            self.isTrue = isTrue
+        }
+    }
+
+    // MARK: Low-level
+
+    @inlinable
+    public var isAtEnd: Bool { position >= bytes.count }
+
+    @inlinable @inline(__always)
+    public mutating func skipWhitespace() {
+        while position < bytes.count {
+            let c = bytes[position]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                position &+= 1
+            } else {
+                return
+            }
+        }
+    }
+
+    /// The next non-whitespace byte, without consuming it.
+    @inlinable @inline(__always)
+    public mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return position < bytes.count ? bytes[position] : nil
+    }
+
+    @usableFromInline
+    func unexpected(_ expected: FrameError.Expectation, field: StaticString? = nil) -> FrameError {
+        let name = field.map { "\($0)" }
+        guard position < bytes.count else { return FrameError(.truncated, field: name, offset: position) }
+        return FrameError(.unexpectedByte(expected: expected, found: bytes[position]), field: name, offset: position)
+    }
+
+    @inlinable @inline(__always)
+    mutating func consume(_ byte: UInt8, _ expected: FrameError.Expectation) throws(FrameError) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == byte else { throw unexpected(expected) }
+        position &+= 1
+    }
+
+    /// Requires that only whitespace follows.
+    public mutating func finish() throws(FrameError) {
+        skipWhitespace()
+        guard position >= bytes.count else { throw FrameError(.trailingBytes, offset: position) }
+    }
+
+    // MARK: Containers
+
+    @inlinable
+    public mutating func beginObject(field: StaticString? = nil) throws(FrameError) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { throw unexpected(.object, field: field) }
+        position &+= 1
+    }
+
+    @inlinable
+    public mutating func beginArray(field: StaticString? = nil) throws(FrameError) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { throw unexpected(.array, field: field) }
+        position &+= 1
+    }
+
+    /// The next key of the object being read, leaving the scanner at its value; nil after the closing brace.
+    /// `first` must start true for each object.
+    @inlinable
+    public mutating func nextKey(_ first: inout Bool) throws(FrameError) -> Range<Int>? {
+        skipWhitespace()
+        guard position < bytes.count else { throw FrameError(.truncated, offset: position) }
+        if bytes[position] == UInt8(ascii: "}") {
+            position &+= 1
+            return nil
+        }
+        if first {
+            first = false
+        } else {
+            guard bytes[position] == UInt8(ascii: ",") else { throw unexpected(.commaOrEnd) }
+            position &+= 1
+            skipWhitespace()
+        }
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw unexpected(.key) }
+        let key = try stringBody()
+        try consume(UInt8(ascii: ":"), .colon)
+        skipWhitespace()
+        return key
+    }
+
+    /// Whether another array element follows (the scanner then sits at it); false after the closing bracket.
+    @inlinable
+    public mutating func nextElement(_ first: inout Bool) throws(FrameError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw FrameError(.truncated, offset: position) }
+        if bytes[position] == UInt8(ascii: "]") {
+            position &+= 1
+            return false
+        }
+        if first {
+            first = false
+        } else {
+            guard bytes[position] == UInt8(ascii: ",") else { throw unexpected(.commaOrEnd) }
+            position &+= 1
+            skipWhitespace()
+        }
+        return true
+    }
+
+    // MARK: Values
+
+    /// Reads a string whose opening quote is at `position`; returns the content range.
+    @inlinable
+    mutating func stringBody() throws(FrameError) -> Range<Int> {
+        position &+= 1
+        let start = position
+        let n = bytes.count
+        var i = position
+        while i < n {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                position = i &+ 1
+                return start..<i
+            }
+            if c == UInt8(ascii: "\\") {
+                i &+= 2
+            } else {
+                i &+= 1
+            }
+        }
+        position = n
+        throw FrameError(.truncated, offset: n)
+    }
+
+    /// Reads a string value.
+    @inlinable
+    public mutating func readString(field: StaticString? = nil) throws(FrameError) -> Range<Int> {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw unexpected(.string, field: field) }
+        return try stringBody()
+    }
+
+    @inlinable
+    mutating func numberBody() -> Range<Int> {
+        let start = position
+        let n = bytes.count
+        var i = position
+        while i < n {
+            let c = bytes[i]
+            // digits, '+', '-', '.', 'e', 'E'
+            if (c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69 {
+                i &+= 1
+            } else {
+                break
+            }
+        }
+        position = i
+        return start..<i
+    }
+
+    @inlinable
+    mutating func literal(_ text: StaticString, field: StaticString?) throws(FrameError) {
+        let count = text.utf8CodeUnitCount
+        guard position &+ count <= bytes.count else { throw FrameError(.truncated, field: field.map { "\($0)" }, offset: position) }
+        let p = text.utf8Start
+        for k in 0..<count where bytes[position &+ k] != p[k] {
+            position &+= k
+            throw unexpected(.literal, field: field)
+        }
+        position &+= count
+    }
+
+    /// Reads a string, number, boolean or null.
+    @inlinable
+    public mutating func readScalar(field: StaticString? = nil) throws(FrameError) -> Scalar {
+        skipWhitespace()
+        guard position < bytes.count else { throw FrameError(.truncated, field: field.map { "\($0)" }, offset: position) }
+        let c = bytes[position]
+        switch c {
+        case UInt8(ascii: "\""):
+            return Scalar(range: try stringBody(), kind: .string, isTrue: false)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return Scalar(range: numberBody(), kind: .number, isTrue: false)
+        case UInt8(ascii: "n"):
+            let start = position
+            try literal("null", field: field)
+            return Scalar(range: start..<position, kind: .null, isTrue: false)
+        case UInt8(ascii: "t"):
+            let start = position
+            try literal("true", field: field)
+            return Scalar(range: start..<position, kind: .bool, isTrue: true)
+        case UInt8(ascii: "f"):
+            let start = position
+            try literal("false", field: field)
+            return Scalar(range: start..<position, kind: .bool, isTrue: false)
+        default:
+            throw unexpected(.value, field: field)
+        }
+    }
+
+    /// Skips any value, checking that brackets match (a 64-bit stack of container kinds).
+    @inlinable
+    public mutating func skipValue() throws(FrameError) {
+        skipWhitespace()
+        guard position < bytes.count else { throw FrameError(.truncated, offset: position) }
+        let c = bytes[position]
+        guard c == UInt8(ascii: "{") || c == UInt8(ascii: "[") else {
+            _ = try readScalar()
+            return
+        }
+        // Bit k of `stack` is 1 when container k is an object.
+        var stack: UInt64 = 0
+        var depth = 0
+        let n = bytes.count
+        while position < n {
+            let b = bytes[position]
+            switch b {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < JSONScanner.maxDepth else { throw FrameError(.tooDeep, offset: position) }
+                if b == UInt8(ascii: "{") { stack |= (1 << UInt64(depth)) } else { stack &= ~(1 << UInt64(depth)) }
+                depth += 1
+                position &+= 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { throw unexpected(.value) }
+                let isObject = (stack >> UInt64(depth - 1)) & 1 == 1
+                guard isObject == (b == UInt8(ascii: "}")) else { throw unexpected(.commaOrEnd) }
+                depth -= 1
+                position &+= 1
+                if depth == 0 { return }
+            case UInt8(ascii: "\""):
+                _ = try stringBody()
+            default:
+                position &+= 1
+            }
+        }
+        throw FrameError(.truncated, offset: position)
+    }
+
+    // MARK: Byte-range helpers
+
+    @inlinable @inline(__always)
+    public func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[r])
+    }
+
+    /// Whether the bytes in `r` equal `text` exactly.
+    @inlinable @inline(__always)
+    public func matches(_ r: Range<Int>, _ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard r.count == count else { return false }
+        let p = text.utf8Start
+        var k = 0
+        while k < count {
+            if bytes[r.lowerBound &+ k] != p[k] { return false }
+            k &+= 1
+        }
+        return true
+    }
+
+    /// Whether the bytes in `r` start with `prefix`.
+    @inlinable
+    public func hasPrefix(_ r: Range<Int>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard r.count >= count else { return false }
+        let p = prefix.utf8Start
+        for k in 0..<count where bytes[r.lowerBound &+ k] != p[k] { return false }
+        return true
+    }
+
+    /// The single byte of a one-byte key, or 0.
+    @inlinable @inline(__always)
+    public func singleByte(_ r: Range<Int>) -> UInt8 {
+        r.count == 1 ? bytes[r.lowerBound] : 0
+    }
+
+    /// Decoded text of a string range (escapes resolved); used off the hot path (names, messages).
+    public func text(_ r: Range<Int>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(r.count)
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\\") && i + 1 < r.upperBound {
+                let e = bytes[i + 1]
+                i += 2
+                switch e {
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "u"):
+                    var v: UInt32 = 0
+                    var k = 0
+                    while k < 4 && i < r.upperBound, let h = JSONScanner.hexValue(bytes[i]) {
+                        v = v << 4 | UInt32(h)
+                        k += 1
+                        i += 1
+                    }
+                    let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: out.append(e)
+                }
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - 48
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - 87
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - 55
+        default: return nil
+        }
+    }
+
+    /// Parses a decimal integer (optionally negative) from a byte range.
+    @inlinable
+    public func int64(_ r: Range<Int>) -> Int64? {
+        var i = r.lowerBound
+        guard i < r.upperBound else { return nil }
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") {
+            negative = true
+            i &+= 1
+            guard i < r.upperBound else { return nil }
+        }
+        var v: Int64 = 0
+        while i < r.upperBound {
+            let d = bytes[i] &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(d))
+            if o1 || o2 { return nil }
+            v = s
+            i &+= 1
+        }
+        return negative ? -v : v
+    }
+
+    @inlinable
+    public func decimal(_ r: Range<Int>) -> FixedDecimal? {
+        FixedDecimal.parse(slice(r))
+    }
+}
