@@ -1,1 +1,0 @@
-// The Recording layer; see ../../docs and ARCHITECTURE in README.
