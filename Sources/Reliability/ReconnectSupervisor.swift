@@ -165,17 +165,17 @@ public struct ReconnectSupervisor: Sendable {
         }
     }
 
+    /// When `tick` next has something to do: a connect timeout, the end of a backoff, a rotation, or
+    /// the end of a rotation's overlap.
     public var nextDeadline: Instant? {
-        let own: Instant?
         switch state {
-        case .idle: own = nil
-        case .connecting(_, let since): own = since + policy.connectTimeout
-        case .connected: own = rotateAt
-        case .backingOff(let until): own = until
+        case .idle: return nil
+        case .connecting(_, let since): return since + policy.connectTimeout
+        case .connected: return rotateAt
+        case .backingOff(let until): return until
         case .rotating(_, _, let newConnectedAt):
-            own = newConnectedAt.map { $0 + policy.overlap } ?? connectingSince + policy.connectTimeout
+            return newConnectedAt.map { $0 + policy.overlap } ?? connectingSince + policy.connectTimeout
         }
-        return own
     }
 
     public mutating func start(at now: Instant) -> [SupervisorEffect] {

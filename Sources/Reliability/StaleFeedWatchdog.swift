@@ -45,15 +45,10 @@ public struct StaleFeedWatchdog: Sendable {
         armed[handle.index] = false
     }
 
-    @inlinable
+    /// Data arrived on a stream (the per-frame call).
     public mutating func received(_ handle: StreamHandle, at now: Instant) {
-        receivedData(handle.index, at: now)
-    }
-
-    @usableFromInline
-    mutating func receivedData(_ index: Int, at now: Instant) {
-        if now > lastData[index] { lastData[index] = now }
-        armed[index] = true
+        if now > lastData[handle.index] { lastData[handle.index] = now }
+        armed[handle.index] = true
     }
 
     /// Restarts every stream's clock, e.g. once a replacement connection is up.
