@@ -42,7 +42,9 @@ let package = Package(
         .target(name: "Stack", dependencies: ["Model", "Exchanges", "Books", "Reliability", "Publishing"]),
 
         // Drivers.
-        .target(name: "Simulation", dependencies: ["Model", "ConfigSupport"]),
+        .target(
+            name: "Simulation",
+            dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack"]),
 
         // The command-line tool.
         .executableTarget(

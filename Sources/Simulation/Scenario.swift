@@ -12,6 +12,8 @@ public struct Scenario: Sendable, Equatable {
     public var speed: ReplaySpeed
     public var faults: [Fault]
     public var expectations: Expectations
+    /// Collector settings the scenario needs (short rotation or stale deadlines to make a fault bite).
+    public var collector: CollectorOverrides = CollectorOverrides()
     /// Where the scenario came from, for error messages ("<inline>" for built-ins).
     public var file: String
 
@@ -167,7 +169,8 @@ extension Scenario {
         return try parse(text, file: path)
     }
 
-    public static let topLevelKeys = ["name", "description", "recording", "seed", "speed", "faults", "expect"]
+    public static let topLevelKeys = ["name", "description", "recording", "seed", "speed", "faults", "expect", "collector"]
+    static let collectorKeys = ["rotate_after", "stale_after", "published_depth", "rest_timeout", "ack_timeout", "memory_limit_messages"]
     static let faultKeys = [
         "at", "kind", "duration", "count", "code", "status", "retry_after", "delay", "offset", "jitter", "window",
         "bytes_per_second", "instrument",
@@ -199,6 +202,17 @@ extension Scenario {
         }
         if let faults = try root.optional("faults") {
             scenario.faults = try faults.items.map { (item) throws(ConfigError) -> Fault in try parseFault(item) }
+        }
+        if let c = try root.optional("collector") {
+            try c.requireKeys(in: collectorKeys)
+            var o = CollectorOverrides()
+            o.rotateAfter = try c.optional("rotate_after")?.durationNanoseconds()
+            o.staleAfter = try c.optional("stale_after")?.durationNanoseconds()
+            o.restTimeout = try c.optional("rest_timeout")?.durationNanoseconds()
+            o.ackTimeout = try c.optional("ack_timeout")?.durationNanoseconds()
+            if let v = try c.optional("published_depth") { o.publishedDepth = try nonNegative(v.int(), v) }
+            if let v = try c.optional("memory_limit_messages") { o.memoryLimitMessages = try nonNegative(v.int(), v) }
+            scenario.collector = o
         }
         if let expect = try root.optional("expect") {
             try expect.requireKeys(in: expectationKeys)

@@ -49,7 +49,9 @@ public struct CollectorStack {
         self.configuration = configuration
         var random = SeededRandom(seed: configuration.seed)
         adapter = AnyVenueAdapter(subscription: configuration.subscription, catalog: configuration.catalog)
-        publisher = PublisherCore(configuration: configuration.publisher)
+        publisher = PublisherCore(
+            configuration: configuration.publisher,
+            encoder: MessageEncoder(configuration: .init(orderbookDepth: configuration.books.publishedDepth)))
         let venue = configuration.venue.rawValue
         supervisor = ReconnectSupervisor(
             target: "\(venue).ws", stream: 0, policy: configuration.reliability.reconnect, random: random.fork(),

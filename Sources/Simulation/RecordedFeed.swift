@@ -1,0 +1,113 @@
+import Exchanges
+import Model
+import Recording
+
+/// Why a recording cannot be replayed.
+public enum ReplayError: Error, CustomStringConvertible, Sendable {
+    case recording(RecordingError)
+    case unknownVenue(path: String, venue: String)
+    case badSubscription(path: String, reason: String)
+    case noFrames(path: String)
+    case scenario(String)
+
+    public var description: String {
+        switch self {
+        case .recording(let e): return "\(e)"
+        case .unknownVenue(let path, let venue):
+            return "\(path): recording header names venue '\(venue)'; expected one of \(Venue.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .badSubscription(let path, let reason): return "\(path): recording header subscription: \(reason)"
+        case .noFrames(let path): return "\(path): recording holds no received websocket frames to replay"
+        case .scenario(let text): return text
+        }
+    }
+}
+
+/// A REST response as recorded, served again by the simulated exchange.
+public struct RecordedResponse: Sendable {
+    public var atNs: Int64
+    public var status: Int
+    public var headers: [HTTPHeader]
+    public var body: [UInt8]
+}
+
+/// What a replay needs to know before the first frame: venue, subscription, instruments and every
+/// recorded REST response. Read in one pass; frames are streamed later, never held in memory.
+public struct RecordedFeed: Sendable {
+    public var path: String
+    public var header: RecordingHeader
+    public var venue: Venue
+    public var subscription: Subscription
+    public var catalog: InstrumentCatalog
+    public var firstNs: Int64
+    public var lastNs: Int64
+    public var receivedFrames: Int
+    /// Snapshot and other REST responses by URL, in recorded order (served first-in-first-out).
+    public var responses: [String: [RecordedResponse]]
+
+    public static func load(path: String) throws(ReplayError) -> RecordedFeed {
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: path) } catch { throw .recording(error) }
+        guard let venue = reader.header.knownVenue else {
+            throw .unknownVenue(path: path, venue: reader.header.venue)
+        }
+        var catalog = InstrumentCatalog(venue: venue)
+        var responses: [String: [RecordedResponse]] = [:]
+        var firstNs = Int64.max, lastNs = Int64.min, received = 0
+        do {
+            try reader.forEachRecord { r in
+                firstNs = min(firstNs, r.wallNs)
+                lastNs = max(lastNs, r.wallNs)
+                switch r.kind {
+                case .wsReceived:
+                    received += 1
+                case .restResponse:
+                    let url = r.url ?? ""
+                    let body = Array(r.payload)
+                    if url.contains("exchangeInfo") {
+                        if let c = try? InstrumentCatalog.binance(exchangeInfo: body, venue: venue) {
+                            for i in c.instruments { catalog.insert(i) }
+                        }
+                    } else if url.contains("/api/v5/public/instruments") {
+                        try? catalog.addOKXInstruments(body)
+                    } else if url.contains("get_instruments") {
+                        try? catalog.addDeribitInstruments(body)
+                    } else {
+                        responses[url, default: []].append(RecordedResponse(
+                            atNs: r.wallNs, status: Int(r.status ?? 200), headers: r.headers, body: body))
+                    }
+                default:
+                    break
+                }
+            }
+        } catch let error as RecordingError {
+            throw .recording(error)
+        } catch {
+            throw .badSubscription(path: path, reason: "\(error)")
+        }
+        guard received > 0 else { throw .noFrames(path: path) }
+        let subscription: Subscription
+        if let own = Subscription.fromJSON(reader.header.subscription) {
+            subscription = own
+        } else {
+            do {
+                subscription = try Subscription.fromCryptofeedConfiguration(json: Array(reader.header.subscription.utf8), venue: venue)
+            } catch {
+                throw .badSubscription(path: path, reason: "\(error)")
+            }
+        }
+        return RecordedFeed(
+            path: path, header: reader.header, venue: venue, subscription: subscription, catalog: catalog,
+            firstNs: firstNs, lastNs: lastNs, receivedFrames: received, responses: responses)
+    }
+
+    /// The instrument a snapshot URL asks for (`symbol=`, `instId=`, `instrument_name=`).
+    public func snapshotInstrument(url: String) -> Instrument? {
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, ["symbol", "instId", "instrument_name"].contains(String(kv[0])) else { continue }
+            return catalog.instrument(native: String(kv[1]))
+        }
+        return nil
+    }
+}

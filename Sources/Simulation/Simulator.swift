@@ -1,0 +1,832 @@
+import ConfigSupport
+import Books
+import Exchanges
+import Model
+import Publishing
+import Recording
+import Reliability
+import Stack
+
+/// Knobs of a replay that are not part of the scenario's story.
+public struct SimulationOptions {
+    public var books: BookSyncConfiguration
+    public var okxProtocol: OKXBookProtocol
+    /// Keep the truth books and check invariants; off only for pure throughput measurements.
+    public var oracle: Bool
+    public var connectLatency: Nanoseconds
+    public var restLatency: Nanoseconds
+    public var ackLatency: Nanoseconds
+    /// Interval of Binance's server pings and Deribit's heartbeats in the simulated exchange.
+    public var serverPingInterval: Nanoseconds?
+    /// Receives each line of the canonical output (NDJSON), in order.
+    public var output: ((String) -> Void)?
+    /// Called now and then with frames done and total, for a progress display.
+    public var progress: ((Int, Int) -> Void)?
+    /// Wall-clock nanoseconds, for pacing and the report's throughput; never reaches the output.
+    public var wallClock: () -> Int64
+
+    public init(
+        books: BookSyncConfiguration = .standard, okxProtocol: OKXBookProtocol = .auto, oracle: Bool = true,
+        connectLatency: Nanoseconds = .milliseconds(1), restLatency: Nanoseconds = .milliseconds(20),
+        ackLatency: Nanoseconds = .microseconds(200), serverPingInterval: Nanoseconds? = nil,
+        output: ((String) -> Void)? = nil, progress: ((Int, Int) -> Void)? = nil, wallClock: @escaping () -> Int64
+    ) {
+        self.books = books
+        self.okxProtocol = okxProtocol
+        self.oracle = oracle
+        self.connectLatency = connectLatency
+        self.restLatency = restLatency
+        self.ackLatency = ackLatency
+        self.serverPingInterval = serverPingInterval
+        self.output = output
+        self.progress = progress
+        self.wallClock = wallClock
+    }
+}
+
+/// The single-threaded discrete-event simulation driver: virtual clock, seeded randomness, a
+/// simulated exchange replaying the recording, fault injectors, a simulated broker and the oracle,
+/// around the very `CollectorStack` the live driver runs.
+public final class Simulator {
+    enum Event {
+        case deliver(ConnectionID, [UInt8], sourceNs: Int64)
+        case connectResult(ConnectionID, ok: Bool)
+        case serverClose(ConnectionID, code: Int?, reset: Bool)
+        case restAnswer(RequestID, RestResponse, sourceNs: Int64)
+        case brokerAck(sequence: UInt64, duplicate: Bool)
+        case brokerNoResponders(sequence: UInt64)
+        case faultStart(Int)
+        case faultEnd(Int)
+        case serverPing(ConnectionID)
+        case tick
+        case checkpoint
+        case resyncCheck(fault: Int)
+    }
+
+    struct ServerConnection {
+        var id: ConnectionID
+        var open: Bool
+        /// Frames are withheld from this connection (silent stall) until this instant.
+        var stalledUntilNs: Int64 = .min
+        /// Delivery time of the last frame, so delays and bandwidth caps keep frames in order.
+        var lastDeliveryNs: Int64 = .min
+        var heartbeatEnabled = false
+    }
+
+    let feed: RecordedFeed
+    let scenario: Scenario
+    let options: SimulationOptions
+    var stack: CollectorStack
+    var truth: BookReplay
+    var broker: SimulatedBroker
+    var queue = EventQueue<Event>()
+    var random: SeededRandom
+    var faults: [ActiveFault]
+    var connections: [ServerConnection] = []
+    var responseQueues: [String: [RecordedResponse]]
+    var nowNs: Int64
+    let originNs: Int64
+    var clockOffsetNs: Int64 = 0
+    var scheduledTickNs: Int64?
+    /// Frames held back by a burst fault, released together.
+    var burstHeld: [(ConnectionID, [UInt8], Int64)] = []
+    /// Frames collected by a reorder fault, shuffled when the window is full.
+    var reorderHeld: [(ConnectionID, [UInt8], Int64)] = []
+    var reorderFault: Int?
+
+    // Oracle and report state.
+    var report: ReplayReport
+    var digest = SHA256()
+    var sourceOfSequence: [UInt64: Int64] = [:]
+    var emitOrder: [String: Int] = [:]
+    var lastEmitIndexBySubject: [String: Int] = [:]
+    var latenciesNs: [Int64] = []
+    var invalidBooks: Set<String> = []
+    var publishedFromInvalid = 0
+    var outOfOrder = 0
+    var currentSourceNs: Int64 = 0
+    var framesDone = 0
+    var effects: [StackEffect] = []
+    var events: [TimedStackEvent] = []
+    var everConnected = false
+    var snapshotsSynthesized = 0
+
+    public init(feed: RecordedFeed, scenario: Scenario, options: SimulationOptions) {
+        self.feed = feed
+        self.scenario = scenario
+        self.options = options
+        random = SeededRandom(seed: scenario.seed)
+        var stackConfig = StackConfiguration(
+            subscription: feed.subscription, catalog: feed.catalog, books: options.books, okxBookProtocol: options.okxProtocol,
+            seed: random.next())
+        scenario.collector.apply(to: &stackConfig)
+        stack = CollectorStack(configuration: stackConfig)
+        truth = BookReplay(feed: feed, configuration: options.books, okxProtocol: options.okxProtocol)
+        broker = SimulatedBroker(ackLatency: options.ackLatency)
+        originNs = feed.firstNs
+        nowNs = feed.firstNs
+        responseQueues = feed.responses
+        faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstNs) }
+        report = ReplayReport(scenario: scenario.name, recording: feed.path, seed: scenario.seed, speed: scenario.speed)
+    }
+
+    // MARK: - Run
+
+    /// Replays the whole recording and returns the report.
+    public func run() throws(ReplayError) -> ReplayReport {
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: feed.path) } catch { throw .recording(error) }
+        let wallStart = options.wallClock()
+        for (i, f) in faults.enumerated() {
+            queue.schedule(.faultStart(i), at: Instant(nanoseconds: f.startNs))
+            if let end = f.endNs { queue.schedule(.faultEnd(i), at: Instant(nanoseconds: end)) }
+        }
+        if options.oracle && scenario.expectations.checkpointEvery > 0 {
+            queue.schedule(.checkpoint, at: Instant(nanoseconds: originNs + scenario.expectations.checkpointEvery))
+        }
+        stack.start(at: stackNow)
+        afterStackCall()
+
+        var pending: PendingRecord? = try read(reader)
+        var paceCounter = 0
+        while true {
+            let nextQueued = queue.nextTime?.nanoseconds
+            if let record = pending, nextQueued.map({ record.wallNs <= $0 }) ?? true {
+                nowNs = max(nowNs, record.wallNs)
+                exchangeSends(record)
+                pending = try read(reader)
+            } else if let (at, event) = queue.pop() {
+                // Past the recording's end only the work it caused (acks, retries) still runs.
+                if pending == nil && at.nanoseconds > feed.lastNs + drainAllowanceNs { break }
+                nowNs = max(nowNs, at.nanoseconds)
+                handle(event)
+            } else {
+                break
+            }
+            paceCounter &+= 1
+            if paceCounter & 1023 == 0 { pace(wallStart: wallStart) }
+        }
+        if let tail = readerTail(reader) { report.recordingTail = tail }
+        finish(wallStart: wallStart)
+        return report
+    }
+
+    /// How long after the last record the loop keeps running queued work (resends, resyncs).
+    var drainAllowanceNs: Int64 { 60_000_000_000 }
+
+    struct PendingRecord {
+        var kind: RecordKind
+        var wallNs: Int64
+        var url: String?
+        var status: UInt16?
+        var payload: [UInt8]
+    }
+
+    private func read(_ reader: RecordingReader) throws(ReplayError) -> PendingRecord? {
+        do {
+            while let r = try reader.withNextRecord({ v -> PendingRecord? in
+                switch v.kind {
+                case .wsReceived:
+                    return PendingRecord(kind: .wsReceived, wallNs: v.wallNs, url: nil, status: nil, payload: Array(v.payload))
+                case .restResponse:
+                    return PendingRecord(kind: .restResponse, wallNs: v.wallNs, url: v.url, status: v.status, payload: Array(v.payload))
+                default:
+                    return nil
+                }
+            }) {
+                if let r { return r }
+            }
+            return nil
+        } catch let error as RecordingError {
+            throw .recording(error)
+        } catch {
+            throw .scenario("\(error)")
+        }
+    }
+
+    private func readerTail(_ reader: RecordingReader) -> String? {
+        if case .truncated(let offset, let bytes) = reader.tail { return "truncated at \(offset), \(bytes) bytes unreadable" }
+        return nil
+    }
+
+    /// Paced replay sleeps so virtual time runs at most `speed` times wall time. Output never depends on it.
+    private func pace(wallStart: Int64) {
+        if let progress = options.progress { progress(framesDone, feed.receivedFrames) }
+        guard case .multiple(let factor) = scenario.speed else { return }
+        let virtualElapsed = Double(nowNs - originNs)
+        let wallElapsed = Double(options.wallClock() - wallStart)
+        let ahead = virtualElapsed / factor - wallElapsed
+        if ahead > 1_000_000 { sleepNanoseconds(Int64(ahead)) }
+    }
+
+    // MARK: - The simulated exchange sends recorded traffic
+
+    private func exchangeSends(_ record: PendingRecord) {
+        switch record.kind {
+        case .wsReceived:
+            framesDone += 1
+            if options.oracle {
+                record.payload.withUnsafeBytes { truth.ingest(kind: .wsReceived, wallNs: record.wallNs, payload: $0, url: nil, status: nil) }
+            }
+            for c in connections.indices where connections[c].open {
+                route(record.payload, to: connections[c].id, sourceNs: record.wallNs)
+            }
+        case .restResponse:
+            if options.oracle {
+                record.payload.withUnsafeBytes {
+                    truth.ingest(kind: .restResponse, wallNs: record.wallNs, payload: $0, url: record.url, status: record.status)
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    /// Passes one frame through the message and connection faults on its way to the collector.
+    private func route(_ frame: [UInt8], to id: ConnectionID, sourceNs: Int64) {
+        guard let c = connections.firstIndex(where: { $0.id == id }) else { return }
+        var frame = frame
+        var deliverAt = nowNs
+        for i in faults.indices where faults[i].applies(at: nowNs) {
+            let kind = faults[i].fault.kind
+            guard Self.messageKinds.contains(kind) || kind == .connectionStall || kind == .bandwidthCap else { continue }
+            guard matches(faults[i].fault, frame) else { continue }
+            switch kind {
+            case .connectionStall:
+                if connections[c].stalledUntilNs > nowNs {
+                    faults[i].hit("withheld frames from \(id)")
+                    return
+                }
+            case .messageDrop:
+                noteDamage(i, frame)
+                faults[i].hit("dropped a frame")
+                return
+            case .sequenceGap:
+                guard isBookFrame(frame) else { continue }
+                noteDamage(i, frame)
+                faults[i].hit("removed a book update")
+                return
+            case .messageDuplicate:
+                faults[i].hit("delivered a frame twice")
+                deliver(frame, to: id, at: deliverAt, sourceNs: sourceNs, connection: c)
+            case .messageCorrupt:
+                guard frame.count > 2 else { continue }
+                noteDamage(i, frame)
+                frame[frame.count / 2] = UInt8(ascii: "#")
+                frame[0] = UInt8(ascii: "#")
+                faults[i].hit("corrupted a frame")
+            case .messageTruncate:
+                guard frame.count > 2 else { continue }
+                noteDamage(i, frame)
+                frame.removeLast(frame.count / 2)
+                faults[i].hit("truncated a frame")
+            case .messageDelay:
+                let delay = faults[i].fault.delay ?? 100_000_000
+                let jitter = faults[i].fault.jitter.map { Int64(random.next() % UInt64(max(1, $0))) } ?? 0
+                deliverAt = max(deliverAt, nowNs + delay + jitter)
+                faults[i].hit("delayed a frame by \(DurationText.format(delay))")
+            case .bandwidthCap:
+                let rate = Int64(max(1, faults[i].fault.bytesPerSecond ?? 1_000))
+                let start = max(nowNs, connections[c].lastDeliveryNs)
+                deliverAt = max(deliverAt, start + Int64(frame.count) * 1_000_000_000 / rate)
+                if deliverAt > nowNs { faults[i].hit("queued frames behind \(rate) B/s") }
+            case .messageBurst:
+                burstHeld.append((id, frame, sourceNs))
+                faults[i].hit("held frames for a burst")
+                return
+            case .messageReorder:
+                reorderFault = i
+                reorderHeld.append((id, frame, sourceNs))
+                let window = max(2, faults[i].fault.window ?? 3)
+                if reorderHeld.count >= window { releaseReordered(i) }
+                return
+            default:
+                continue
+            }
+        }
+        deliver(frame, to: id, at: deliverAt, sourceNs: sourceNs, connection: c)
+    }
+
+    static let messageKinds: Set<FaultKind> = [
+        .messageDrop, .messageDuplicate, .messageReorder, .messageDelay, .sequenceGap, .messageCorrupt,
+        .messageTruncate, .messageBurst,
+    ]
+
+    private func releaseReordered(_ i: Int) {
+        var held = reorderHeld
+        reorderHeld.removeAll()
+        // A seeded Fisher-Yates shuffle that never leaves the window in its original order.
+        let original = held.map(\.2)
+        repeat {
+            for k in stride(from: held.count - 1, to: 0, by: -1) {
+                held.swapAt(k, Int(random.next() % UInt64(k + 1)))
+            }
+        } while held.map(\.2) == original && Set(original).count > 1
+        if held.contains(where: { isBookFrame($0.1) }) {
+            for (_, frame, _) in held where isBookFrame(frame) { noteDamage(i, frame) }
+        }
+        faults[i].hit("reordered \(held.count) frames")
+        for (id, frame, source) in held {
+            if let c = connections.firstIndex(where: { $0.id == id && $0.open }) {
+                deliver(frame, to: id, at: nowNs, sourceNs: source, connection: c)
+            }
+        }
+    }
+
+    private func deliver(_ frame: [UInt8], to id: ConnectionID, at deliverAt: Int64, sourceNs: Int64, connection c: Int) {
+        let at = max(deliverAt, connections[c].lastDeliveryNs)
+        connections[c].lastDeliveryNs = at
+        if at <= nowNs {
+            // The common case: no fault in the way, straight into the collector.
+            currentSourceNs = sourceNs
+            stack.receive(frame: frame, on: id, at: stackNow)
+            afterStackCall()
+        } else {
+            queue.schedule(.deliver(id, frame, sourceNs: sourceNs), at: Instant(nanoseconds: at))
+        }
+    }
+
+    private func matches(_ fault: Fault, _ frame: [UInt8]) -> Bool {
+        guard let name = fault.instrument else { return true }
+        return frame.contains(subsequence: Array(name.utf8))
+    }
+
+    /// Whether a frame carries book data, by the venues' channel markers (cheap, no parse).
+    private func isBookFrame(_ frame: [UInt8]) -> Bool {
+        switch feed.venue {
+        case .binance, .binanceFutures: return frame.contains(subsequence: Array("depthUpdate".utf8))
+        case .okx: return frame.contains(subsequence: Array("\"channel\":\"books".utf8))
+        case .deribit: return frame.contains(subsequence: Array("\"channel\":\"book.".utf8))
+        }
+    }
+
+    private func noteDamage(_ i: Int, _ frame: [UInt8]) {
+        guard isBookFrame(frame) else { return }
+        for b in truth.books where frame.contains(subsequence: Array(b.instrument.native.utf8)) {
+            if !faults[i].damagedBooks.contains(b.instrument.symbol) { faults[i].damagedBooks.append(b.instrument.symbol) }
+        }
+    }
+
+    // MARK: - Events
+
+    private func handle(_ event: Event) {
+        switch event {
+        case .deliver(let id, let frame, let source):
+            guard connections.contains(where: { $0.id == id && $0.open }) else { return }
+            currentSourceNs = source
+            stack.receive(frame: frame, on: id, at: stackNow)
+        case .connectResult(let id, let ok):
+            currentSourceNs = nowNs
+            if ok {
+                connections.append(ServerConnection(id: id, open: true))
+                stack.connectionEstablished(id, at: stackNow)
+                if let interval = options.serverPingInterval ?? defaultPingInterval {
+                    queue.schedule(.serverPing(id), at: Instant(nanoseconds: nowNs + interval.value))
+                }
+                everConnected = true
+            } else {
+                stack.connectionLost(id, cause: .refused, at: stackNow)
+            }
+        case .serverClose(let id, let code, let reset):
+            guard let c = connections.firstIndex(where: { $0.id == id && $0.open }) else { return }
+            connections[c].open = false
+            stack.connectionLost(id, cause: reset ? .transportError : .closedByPeer(code: code), at: stackNow)
+        case .restAnswer(let id, let response, let source):
+            currentSourceNs = source
+            stack.restCompleted(id, response: response, at: stackNow)
+        case .brokerAck(let sequence, let duplicate):
+            currentSourceNs = nowNs
+            stack.brokerAcked(sequence: sequence, duplicate: duplicate, at: stackNow)
+        case .brokerNoResponders(let sequence):
+            stack.brokerFailed(sequence: sequence, reason: .noResponders, at: stackNow)
+        case .faultStart(let i):
+            startFault(i)
+        case .faultEnd(let i):
+            endFault(i)
+        case .serverPing(let id):
+            guard let c = connections.firstIndex(where: { $0.id == id && $0.open }) else { return }
+            if withholdsKeepalive() {
+                markWithheld("withheld a server ping")
+            } else if feed.venue == .deribit {
+                if connections[c].heartbeatEnabled {
+                    route(Array(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#.utf8), to: id, sourceNs: nowNs)
+                }
+            } else {
+                stack.receivedPing(id, payload: [], at: stackNow)
+            }
+            if let interval = options.serverPingInterval ?? defaultPingInterval {
+                queue.schedule(.serverPing(id), at: Instant(nanoseconds: nowNs + interval.value))
+            }
+        case .tick:
+            scheduledTickNs = nil
+            stack.tick(at: stackNow)
+        case .checkpoint:
+            checkpoint(final: false)
+            queue.schedule(.checkpoint, at: Instant(nanoseconds: nowNs + scenario.expectations.checkpointEvery))
+        case .resyncCheck(let i):
+            checkResync(after: i)
+        }
+        afterStackCall()
+    }
+
+    /// Binance pings every 20 s (spot) or 3 min (futures); Deribit sends heartbeats at the interval we asked for.
+    private var defaultPingInterval: Nanoseconds? {
+        switch feed.venue {
+        case .binance: return .seconds(20)
+        case .binanceFutures: return .minutes(3)
+        case .deribit: return .seconds(15)
+        case .okx: return nil
+        }
+    }
+
+    private func withholdsKeepalive() -> Bool {
+        faults.contains { $0.fault.kind == .pongWithheld && $0.applies(at: nowNs) }
+    }
+
+    private func markWithheld(_ what: String) {
+        for i in faults.indices where faults[i].fault.kind == .pongWithheld && faults[i].applies(at: nowNs) { faults[i].hit(what) }
+    }
+
+    /// The collector's view of time: the virtual clock plus any clock fault's offset.
+    var stackNow: Instant { Instant(nanoseconds: nowNs + clockOffsetNs) }
+
+    // MARK: - Effects of the collector
+
+    private func afterStackCall() {
+        stack.takeEvents(into: &events)
+        stack.takeEffects(into: &effects)
+        // Order matters for the invariant "nothing published from an invalid book": a call can
+        // resync then publish, or publish then break, never break then publish.
+        for e in events { if case .bookSynced(let symbol, _) = e.event { invalidBooks.remove(symbol) } }
+        for effect in effects { perform(effect) }
+        for e in events {
+            if case .bookInvalidated(let symbol, _) = e.event {
+                invalidBooks.insert(symbol)
+                report.noteInvalidation(symbol, atNs: nowNs)
+            }
+            logEvent(e)
+        }
+        if let deadline = stack.nextDeadline {
+            let simDeadline = max(nowNs, deadline.nanoseconds - clockOffsetNs)
+            if scheduledTickNs.map({ simDeadline < $0 }) ?? true {
+                scheduledTickNs = simDeadline
+                queue.schedule(.tick, at: Instant(nanoseconds: simDeadline))
+            }
+        }
+    }
+
+    private func perform(_ effect: StackEffect) {
+        switch effect {
+        case .connect(let id, _):
+            report.connectAttempts += 1
+            var refused = false
+            var delay = options.connectLatency.value
+            for i in faults.indices where faults[i].applies(at: nowNs) {
+                switch faults[i].fault.kind {
+                case .connectRefuse:
+                    faults[i].hit("refused a connection")
+                    refused = true
+                case .connectDelay:
+                    delay += faults[i].fault.delay ?? 5_000_000_000
+                    faults[i].hit("delayed a connection")
+                default: break
+                }
+            }
+            queue.schedule(.connectResult(id, ok: !refused), at: Instant(nanoseconds: nowNs + delay))
+        case .send(let id, let frame):
+            exchangeReceives(frame, on: id)
+        case .pong:
+            break
+        case .close(let id, _):
+            if let c = connections.firstIndex(where: { $0.id == id }) { connections[c].open = false }
+        case .request(let id, let url, let request):
+            serveRest(id, url: url, request: request)
+        case .publish(let delivery):
+            publish(delivery)
+        }
+    }
+
+    /// What the exchange does with a frame the collector sent: keepalives and (re)subscriptions.
+    private func exchangeReceives(_ frame: [UInt8], on id: ConnectionID) {
+        guard let c = connections.firstIndex(where: { $0.id == id && $0.open }) else { return }
+        if frame == Array("ping".utf8) {
+            if withholdsKeepalive() {
+                markWithheld("withheld a pong")
+            } else {
+                route(Array("pong".utf8), to: id, sourceNs: nowNs)
+            }
+            return
+        }
+        if frame.contains(subsequence: Array("public/set_heartbeat".utf8)) { connections[c].heartbeatEnabled = true }
+        let subscribes = frame.contains(subsequence: Array("\"op\":\"subscribe\"".utf8))
+            || frame.contains(subsequence: Array("public/subscribe".utf8))
+        guard subscribes, truth.feed.venue == .okx || truth.feed.venue == .deribit else { return }
+        // A (re)subscription to a book the exchange knows: answer with a fresh full book from the truth.
+        for b in truth.books where b.isValid {
+            let native = b.instrument.native
+            let named = feed.venue == .okx
+                ? frame.contains(subsequence: Array("\"channel\":\"books\",\"instId\":\"\(native)\"".utf8))
+                : frame.contains(subsequence: Array("book.\(native).".utf8))
+            guard named, let book = b.book, let sequence = b.sequence else { continue }
+            let last = truth.lastUpdate[native]
+            guard let snapshot = SnapshotSynthesis.streamSnapshot(
+                venue: feed.venue, instrument: b.instrument, book: book, sequence: sequence,
+                sequenced: last?.sequence.previous != nil, exchangeTimeNs: nowNs)
+            else { continue }
+            snapshotsSynthesized += 1
+            route(snapshot, to: id, sourceNs: nowNs)
+        }
+    }
+
+    private func serveRest(_ id: RequestID, url: String, request: RestRequest) {
+        report.restRequests += 1
+        let answerAt = nowNs + options.restLatency.value
+        for i in faults.indices where faults[i].applies(at: nowNs) {
+            let f = faults[i].fault
+            let status: Int
+            switch f.kind {
+            case .rest429: status = 429
+            case .rest418: status = 418
+            case .rest5xx: status = f.code ?? 503
+            case .restTimeout:
+                faults[i].hit("left a request unanswered")
+                return
+            case .staleSnapshot, .snapshotNoOverlap:
+                guard case .bookSnapshot(let instrument) = request.purpose,
+                    let body = staleSnapshot(instrument, noOverlap: f.kind == .snapshotNoOverlap)
+                else { continue }
+                faults[i].hit(f.kind == .staleSnapshot ? "served a stale snapshot" : "served a snapshot with no overlap")
+                queue.schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+                return
+            default:
+                continue
+            }
+            faults[i].hit("answered HTTP \(status)")
+            let retryAfter = f.delay.map { Nanoseconds($0) } ?? (status == 429 || status == 418 ? .seconds(1) : nil)
+            queue.schedule(.restAnswer(id, RestResponse(status: status, retryAfter: retryAfter, body: Array("{\"code\":-1003}".utf8)),
+                                       sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+            return
+        }
+        // Recorded responses first (FIFO per URL) while they are not from the future; else the truth.
+        let recordedURL = responseQueues[url] != nil ? url : request.url
+        if var fifo = responseQueues[recordedURL], let head = fifo.first, head.atNs <= nowNs + 1_000_000_000 {
+            fifo.removeFirst()
+            responseQueues[recordedURL] = fifo
+            let headers = head.headers
+            let response = RestResponse(
+                status: head.status,
+                retryAfter: headers.first { $0.name.lowercased() == "retry-after" }.flatMap { Int64($0.value) }.map { .seconds($0) },
+                usedWeight: headers.first { $0.name.lowercased() == "x-mbx-used-weight-1m" }.flatMap { Int($0.value) },
+                body: head.body)
+            report.restFromRecording += 1
+            queue.schedule(.restAnswer(id, response, sourceNs: nowNs), at: Instant(nanoseconds: max(answerAt, head.atNs)))
+            return
+        }
+        guard case .bookSnapshot(let instrument) = request.purpose, let sync = truth.sync(native: instrument.native),
+            sync.isValid, let book = sync.book, let sequence = sync.sequence,
+            let body = SnapshotSynthesis.restSnapshot(venue: feed.venue, book: book, sequence: sequence, exchangeTimeNs: nowNs)
+        else {
+            queue.schedule(.restAnswer(id, RestResponse(status: 503, body: Array("{}".utf8)), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+            return
+        }
+        snapshotsSynthesized += 1
+        queue.schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+    }
+
+    /// A snapshot older than what the collector has buffered: the truth book at an id far behind.
+    private func staleSnapshot(_ instrument: Instrument, noOverlap: Bool) -> [UInt8]? {
+        guard let sync = truth.sync(native: instrument.native), let book = sync.book, let sequence = sync.sequence else { return nil }
+        let behind = noOverlap ? sequence - 1_000_000 : sequence - 1_000
+        return SnapshotSynthesis.restSnapshot(venue: feed.venue, book: book, sequence: max(1, behind), exchangeTimeNs: nowNs)
+    }
+
+    private func publish(_ delivery: PublisherCore.Delivery) {
+        if sourceOfSequence[delivery.sequence] == nil {
+            sourceOfSequence[delivery.sequence] = currentSourceNs
+            let index = emitOrder.count
+            if emitOrder[delivery.message.id] == nil { emitOrder[delivery.message.id] = index }
+            if invalidBooks.contains(where: { delivery.message.subject.hasSuffix(".\($0).orderbook") }) { publishedFromInvalid += 1 }
+        }
+        var copies = 1
+        for i in faults.indices where faults[i].fault.kind == .duplicatePublish && faults[i].applies(at: nowNs) {
+            faults[i].hit("the broker received a publish twice")
+            copies = 2
+        }
+        for _ in 0..<copies {
+            let storedBefore = broker.stored.count
+            switch broker.receive(delivery.message, at: Instant(nanoseconds: nowNs)) {
+            case .ack(let duplicate, let latency):
+                queue.schedule(.brokerAck(sequence: delivery.sequence, duplicate: duplicate), at: Instant(nanoseconds: nowNs + latency.value))
+            case .noResponders:
+                markBroker(.noResponders, "a publish found no responders")
+                queue.schedule(.brokerNoResponders(sequence: delivery.sequence), at: Instant(nanoseconds: nowNs))
+            case .silence:
+                markBroker(.brokerDown, "a publish went unanswered")
+                markBroker(.brokerRestart, "a publish was lost in the restart")
+            }
+            if broker.stored.count > storedBefore { stored(broker.stored[broker.stored.count - 1], sequence: delivery.sequence) }
+        }
+    }
+
+    private func markBroker(_ kind: FaultKind, _ what: String) {
+        for i in faults.indices where faults[i].fault.kind == kind && faults[i].applies(at: nowNs) { faults[i].hit(what) }
+    }
+
+    /// A message reached the stream: it joins the canonical output.
+    private func stored(_ s: SimulatedBroker.Stored, sequence: UInt64) {
+        let source = sourceOfSequence.removeValue(forKey: sequence) ?? s.atNs
+        latenciesNs.append(max(0, s.atNs - source))
+        report.publishedBySubjectKind[subjectKind(s.message.subject), default: 0] += 1
+        if let index = emitOrder[s.message.id] {
+            if let last = lastEmitIndexBySubject[s.message.subject], index < last { outOfOrder += 1 }
+            lastEmitIndexBySubject[s.message.subject] = index
+        }
+        var line = "{\"subject\":\"\(s.message.subject)\",\"id\":\"\(s.message.id)\",\"data\":"
+        line += String(decoding: s.message.payload, as: UTF8.self)
+        line += "}"
+        emit(line)
+    }
+
+    private func logEvent(_ e: TimedStackEvent) {
+        report.count(e.event)
+        emit("{\"event\":\"\(jsonEscaped(e.event.canonical))\",\"t\":\(e.at.nanoseconds)}")
+    }
+
+    private func emit(_ line: String) {
+        digest.update(line.utf8)
+        digest.update(CollectionOfOne(UInt8(ascii: "\n")))
+        options.output?(line)
+    }
+
+    private func subjectKind(_ subject: String) -> String {
+        if subject.hasPrefix("market.liquidation.") { return "liquidation" }
+        let parts = subject.split(separator: ".")
+        if parts.count >= 5 && parts[parts.count - 2] == "kline" { return "kline" }
+        return parts.last.map(String.init) ?? subject
+    }
+
+    // MARK: - Faults
+
+    private func startFault(_ i: Int) {
+        faults[i].armed = true
+        let f = faults[i].fault
+        switch f.kind {
+        case .connectionClose, .connectionReset, .forcedCut:
+            for c in connections where c.open {
+                queue.schedule(.serverClose(c.id, code: f.kind == .connectionReset ? nil : (f.code ?? 1001), reset: f.kind == .connectionReset),
+                               at: Instant(nanoseconds: nowNs))
+                faults[i].hit(f.kind == .connectionReset ? "reset \(c.id)" : "closed \(c.id)")
+            }
+        case .connectionStall:
+            let until = faults[i].endNs ?? .max
+            for c in connections.indices where connections[c].open { connections[c].stalledUntilNs = until }
+        case .brokerDown, .brokerRestart:
+            broker.isDown = true
+            currentSourceNs = nowNs
+            stack.brokerConnectivity(up: false, at: stackNow)
+            faults[i].hit(f.kind == .brokerDown ? "took the broker down" : "restarted the broker")
+        case .slowAcks:
+            broker.ackDelay = Nanoseconds(f.delay ?? 1_000_000_000)
+            faults[i].hit("slowed acks to \(DurationText.format(f.delay ?? 1_000_000_000))")
+        case .noResponders:
+            broker.noResponders = true
+        case .clockSkew, .clockStep:
+            clockOffsetNs += f.delay ?? 0
+            faults[i].hit("moved the collector's clock by \(f.delay ?? 0)ns")
+        case .sequenceReset:
+            faults[i].effect = "not simulated yet"
+        default:
+            break
+        }
+        afterStackCall()
+    }
+
+    private func endFault(_ i: Int) {
+        let f = faults[i].fault
+        switch f.kind {
+        case .brokerDown, .brokerRestart:
+            if !faults.contains(where: { ($0.fault.kind == .brokerDown || $0.fault.kind == .brokerRestart) && $0.applies(at: nowNs) && $0.startNs != faults[i].startNs }) {
+                broker.isDown = false
+                stack.brokerConnectivity(up: true, at: stackNow)
+            }
+        case .slowAcks:
+            broker.ackDelay = .zero
+        case .noResponders:
+            broker.noResponders = false
+        case .clockSkew:
+            clockOffsetNs -= f.delay ?? 0
+        case .messageBurst:
+            let held = burstHeld
+            burstHeld.removeAll()
+            for (id, frame, source) in held {
+                if let c = connections.firstIndex(where: { $0.id == id && $0.open }) {
+                    deliver(frame, to: id, at: nowNs, sourceNs: source, connection: c)
+                }
+            }
+        case .messageReorder:
+            if !reorderHeld.isEmpty { releaseReordered(i) }
+        default:
+            break
+        }
+        if options.oracle {
+            queue.schedule(.resyncCheck(fault: i), at: Instant(nanoseconds: nowNs + scenario.expectations.resyncWithin))
+        }
+        afterStackCall()
+    }
+
+    // MARK: - Oracle
+
+    /// Compares every collector book with the truth where both stand at the same venue sequence.
+    private func checkpoint(final: Bool) {
+        guard options.oracle else { return }
+        for b in truth.books {
+            guard b.isValid, let truthBook = b.book else { continue }
+            let native = b.instrument.native
+            guard let collectorBook = stack.validBook(native: native) else { continue }
+            if let seq = stack.books.first(where: { $0.instrument.native == native })?.sequence, seq != b.sequence {
+                report.checkpointsSkipped += 1
+                continue
+            }
+            report.checkpoints += 1
+            if collectorBook.isCrossed { report.crossedBooks.append("\(b.instrument.symbol) at \(nowNs)") }
+            if collectorBook != truthBook {
+                report.bookMismatches.append("\(b.instrument.symbol) at \(nowNs)\(final ? " (end)" : "")")
+            }
+        }
+    }
+
+    private func checkResync(after i: Int) {
+        for b in truth.books where b.isValid {
+            if stack.validBook(native: b.instrument.native) == nil {
+                report.resyncFailures.append("\(b.instrument.symbol) still invalid \(DurationText.format(scenario.expectations.resyncWithin)) after \(faults[i].fault.kind.rawValue) healed")
+            }
+        }
+    }
+
+    private func finish(wallStart: Int64) {
+        // Let queued deliveries, acks and resyncs settle before the final comparison.
+        var budget = 1_000_000
+        while budget > 0, let (at, event) = queue.pop() {
+            if at.nanoseconds > feed.lastNs + drainAllowanceNs { break }
+            nowNs = max(nowNs, at.nanoseconds)
+            if case .checkpoint = event { continue }
+            handle(event)
+            budget -= 1
+        }
+        checkpoint(final: true)
+        let wallEnd = options.wallClock()
+        report.complete(
+            simulator: self, wallSeconds: Double(max(1, wallEnd - wallStart)) / 1e9, digest: digest.finalizeHex())
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Naive substring search; the simulation uses it off the hot path only.
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        let first = needle[0]
+        var i = 0
+        let last = count - needle.count
+        while i <= last {
+            if self[i] == first {
+                var k = 1
+                while k < needle.count && self[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+func jsonEscaped(_ s: String) -> String {
+    var out = ""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        default:
+            if ch.value < 0x20 {
+                let hex = Array("0123456789abcdef")
+                out += "\\u00" + String(hex[Int(ch.value >> 4)]) + String(hex[Int(ch.value & 0xF)])
+            } else {
+                out.unicodeScalars.append(ch)
+            }
+        }
+    }
+    return out
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Pacing sleeps the driver thread; the core never sleeps.
+func sleepNanoseconds(_ ns: Int64) {
+    var request = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
