@@ -46,6 +46,20 @@ import Testing
         #expect(limiter.schedule(weight: 50, at: at(12_000)) == .waitUntil(at(60_000)))
     }
 
+    @Test func okxCountsRequestsAndDeribitCountsCredits() {
+        var okx = RateLimiter(target: "okx.rest.market_books", policy: .okxMarketBooks)
+        for index in Int64(0)..<40 {
+            #expect(okx.schedule(weight: RequestWeights.okxRequest, at: at(index * 10)) == .sendNow)
+        }
+        #expect(okx.schedule(weight: RequestWeights.okxRequest, at: at(400)) == .waitUntil(at(2000)))
+        // Deribit: 500 credits per public request, 10,000 per second, so 20 requests per second.
+        var deribit = RateLimiter(target: "deribit.rest.public", policy: .deribit)
+        for index in Int64(0)..<20 {
+            #expect(deribit.schedule(weight: RequestWeights.deribitPublicRequest, at: at(index)) == .sendNow)
+        }
+        #expect(deribit.schedule(weight: RequestWeights.deribitPublicRequest, at: at(20)) == .waitUntil(at(1000)))
+    }
+
     @Test func a429HoldsEveryRequestUntilRetryAfterEvenWithCapacityLeft() {
         var limiter = RateLimiter(target: "t", policy: RateLimitPolicy(limit: 1000, window: .minutes(1)))
         #expect(limiter.schedule(weight: 1, at: at(0)) == .sendNow)
