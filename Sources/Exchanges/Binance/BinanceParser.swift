@@ -146,7 +146,7 @@ public struct BinanceParser: Sendable {
                 receivedAt: receivedAt)
             out.append(.event(.book(book)))
         case .trade, .aggTrade:
-            out.append(.event(.trade(try parseTrade(&s, catalog: &catalog, receivedAt: receivedAt))))
+            out.append(.event(.trade(try parseTrade(&s, aggregate: kind == .aggTrade, catalog: &catalog, receivedAt: receivedAt))))
         case .bookTicker, .ticker24h:
             out.append(.event(.ticker(try parseTicker(&s, streamSymbol: streamSymbol, catalog: &catalog, receivedAt: receivedAt))))
         case .kline:
@@ -242,8 +242,12 @@ public struct BinanceParser: Sendable {
             exchangeTime: eventTime.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
     }
 
-    /// `trade` (id `t`) and `aggTrade` (id `a`); `m` (buyer is maker) true means the taker sold.
-    func parseTrade(_ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant) throws(FrameError) -> Trade {
+    /// `trade` (id `t`; older frames also carry order ids `b`/`a`) and `aggTrade` (id `a`);
+    /// `m` (buyer is maker) true means the taker sold.
+    func parseTrade(_ s: inout JSONScanner, aggregate: Bool, catalog: inout InstrumentCatalog, receivedAt: Instant)
+        throws(FrameError) -> Trade
+    {
+        let idKey = aggregate ? UInt8(ascii: "a") : UInt8(ascii: "t")
         let start = s.position
         try s.beginObject()
         var first = true
@@ -257,7 +261,7 @@ public struct BinanceParser: Sendable {
         while let k = try s.nextKey(&first) {
             switch s.singleByte(k) {
             case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
-            case UInt8(ascii: "a"), UInt8(ascii: "t"): id = try s.scalarText("a")
+            case idKey: id = try s.scalarText("a")
             case UInt8(ascii: "p"): price = try s.decimalValue("p")
             case UInt8(ascii: "q"): quantity = try s.decimalValue("q")
             case UInt8(ascii: "T"): time = try s.int64Value("T")
