@@ -12,6 +12,16 @@ import Testing
         Fixture.update(i, .snapshot, first: seq, last: seq, previous: -1, bids: [("100", "1")], asks: [("101", "1")], checksum: 0)
     }
 
+    /// Synced at seqId 9: first event ignored, [5, 9] buffered, snapshot at 5.
+    func synced(_ configuration: BookSyncConfiguration = .standard) -> OKXSnapshotBookSync {
+        var sync = OKXSnapshotBookSync(instrument: i, configuration: configuration)
+        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
+        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
+        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        #expect(sync.isValid && sync.sequence == 9)
+        return sync
+    }
+
     @Test func ignoresTheFirstEventThenBridgesPrevSeqIdAtMostSAtMostSeqId() {
         var sync = OKXSnapshotBookSync(instrument: i)
         #expect(sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero).isEmpty)
@@ -39,10 +49,7 @@ import Testing
     }
 
     @Test func gapInvalidatesAndRequestsANewSnapshot() {
-        var sync = OKXSnapshotBookSync(instrument: i)
-        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        var sync = synced()
         let effects = sync.handle(.update(delta(prev: 11, seq: 13, bids: [("99", "1")])), at: .zero)
         #expect(effects == [.invalidated(.gap(expected: 9, received: 11)), .requestSnapshot(i, reason: .resync(.gap(expected: 9, received: 11)))])
         #expect(sync.handle(.update(delta(prev: 13, seq: 14)), at: .zero).isEmpty)
@@ -51,10 +58,7 @@ import Testing
     }
 
     @Test func heartbeatChangesNothingAndPublishesNothing() {
-        var sync = OKXSnapshotBookSync(instrument: i)
-        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        var sync = synced()
         let before = sync.book
         let heartbeats = sync.counters.heartbeats
         #expect(sync.handle(.update(delta(prev: 9, seq: 9)), at: .zero).isEmpty)
@@ -63,30 +67,21 @@ import Testing
     }
 
     @Test func chainedSequenceResetContinuesOrResyncsWhenConfigured() {
-        var sync = OKXSnapshotBookSync(instrument: i)
-        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        var sync = synced()
         // seqId 3 < prevSeqId 9: an exchange-side reset; prevSeqId still names the last message.
         let reset = sync.handle(.update(delta(prev: 9, seq: 3, bids: [("99", "1")])), at: .zero)
         #expect(reset == [.sequenceReset(previous: 9, current: 3), .publish(delta(prev: 9, seq: 3, bids: [("99", "1")]))])
         #expect(sync.handle(.update(delta(prev: 3, seq: 4, bids: [("98", "1")])), at: .zero).publishedCount == 1)
         #expect(sync.sequence == 4 && sync.counters.sequenceResets == 1)
 
-        var strict = OKXSnapshotBookSync(instrument: i, configuration: BookSyncConfiguration(resyncsOnSequenceReset: true))
-        _ = strict.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = strict.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = strict.handle(.snapshot(snapshot(5)), at: .zero)
+        var strict = synced(BookSyncConfiguration(resyncsOnSequenceReset: true))
         let broken = strict.handle(.update(delta(prev: 9, seq: 3)), at: .zero)
         #expect(broken.breaks == [.sequenceReset(previous: 9, current: 3)])
         #expect(!strict.isValid)
     }
 
     @Test func nonZeroChecksumIsVerifiedDuringTheTransition() {
-        var sync = OKXSnapshotBookSync(instrument: i)
-        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        var sync = synced()
         let expected = Fixture.book(bids: [("100", "1"), ("99", "1")], asks: [("101", "1")])
         let good = OKXChecksum.compute(expected)
         #expect(sync.handle(.update(delta(prev: 9, seq: 10, bids: [("99", "1")], checksum: good)), at: .zero).publishedCount == 1)
@@ -97,10 +92,7 @@ import Testing
     }
 
     @Test func crossedBookIsABreak() {
-        var sync = OKXSnapshotBookSync(instrument: i)
-        _ = sync.handle(.update(delta(prev: 1, seq: 5)), at: .zero)
-        _ = sync.handle(.update(delta(prev: 5, seq: 9)), at: .zero)
-        _ = sync.handle(.snapshot(snapshot(5)), at: .zero)
+        var sync = synced()
         let effects = sync.handle(.update(delta(prev: 9, seq: 10, asks: [("100", "1")])), at: .zero)
         #expect(effects.breaks == [.crossed(bid: 100, ask: 100)])
     }
