@@ -61,6 +61,8 @@ let package = Package(
 
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model", "TestSupport"]),
+        // Writes records until SIGKILLed: the durability test's child process.
+        .executableTarget(name: "RecordingCrashProbe", dependencies: ["Recording", "Model"], path: "Tests/RecordingCrashProbe"),
         .testTarget(name: "ExchangesTests", dependencies: ["Exchanges", "Model", "Recording", "TestSupport"]),
         .testTarget(name: "BooksTests", dependencies: ["Books", "Exchanges", "Model", "Recording", "TestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model", "TestSupport", .product(name: "Yams", package: "Yams")]),
