@@ -50,7 +50,8 @@ let package = Package(
         .executableTarget(
             name: "MarketPrismCLI",
             dependencies: [
-                "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing",
+                "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Simulation",
+                "ConfigSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -68,7 +69,9 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["Reliability", "Model", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Model", "Recording", "TestSupport"]),
         .testTarget(name: "NATSTransportTests", dependencies: ["NATSTransport", "Publishing", "Model", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ConfigSupport", "Model", "TestSupport"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "ConfigSupport", "Model", "Recording", "Stack", "Exchanges", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
     ]
 )

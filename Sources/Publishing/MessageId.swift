@@ -5,38 +5,66 @@ import Model
 ///
 /// Form: `{venue}:{native instrument}:{channel}:{key}`; the key per channel (docs/messages.md):
 /// - trade: the venue's trade id.
-/// - orderbook: the exchange sequence (final update id) the published book reflects.
+/// - orderbook: the exchange sequence (final update id) the published book reflects; for books whose
+///   venue sends no sequence (OKX captures from before seqId existed), `t{exchange ns}`.
 /// - ticker: `s{sequence}` when the venue sends one (Binance bookTicker `u`), else `t{exchange ns}`.
 /// - kline: `{interval}:{open ns}:{exchange ns}`: each update of a candle is its own message.
 /// - funding, open_interest: `t{exchange ns}`.
 /// - liquidation (no venue id exists): `t{exchange ns}:{side}:{price}:{quantity}`.
+/// Control characters are replaced by `_` (a header value cannot carry them).
 public enum MessageId {
     public static func make(for event: PublishableEvent) -> String {
+        String(decoding: JSONWriter.bytes(capacity: 256) { write(for: event, into: &$0) }, as: UTF8.self)
+    }
+
+    /// Writes the id's bytes (the encoder's hot path; no intermediate strings).
+    static func write(for event: PublishableEvent, into b: inout JSONWriter) {
         let i = event.instrument
-        let prefix = "\(i.venue.rawValue):\(clean(i.native)):"
+        b.headerText(i.venue.rawValue)
+        b.byte(UInt8(ascii: ":"))
+        b.headerText(i.native)
         switch event {
         case .trade(let e):
-            return prefix + "trade:" + clean(e.tradeId)
+            b.raw(":trade:")
+            b.headerText(e.tradeId)
         case .orderbook(let e):
-            return prefix + "orderbook:\(e.sequence)"
+            if e.sequence != 0 {
+                b.raw(":orderbook:")
+                b.integer(e.sequence)
+            } else {
+                // Unsequenced venue books (OKX before seqId existed): the exchange time is the only key.
+                b.raw(":orderbook:t")
+                b.integer(e.exchangeTime.nanoseconds)
+            }
         case .ticker(let e):
-            if let s = e.sequence { return prefix + "ticker:s\(s)" }
-            return prefix + "ticker:t\(e.exchangeTime.nanoseconds)"
+            if let s = e.sequence {
+                b.raw(":ticker:s")
+                b.integer(s)
+            } else {
+                b.raw(":ticker:t")
+                b.integer(e.exchangeTime.nanoseconds)
+            }
         case .kline(let e):
-            return prefix + "kline:\(clean(e.interval)):\(e.openTime.nanoseconds):\(e.exchangeTime.nanoseconds)"
+            b.raw(":kline:")
+            b.headerText(e.interval)
+            b.byte(UInt8(ascii: ":"))
+            b.integer(e.openTime.nanoseconds)
+            b.byte(UInt8(ascii: ":"))
+            b.integer(e.exchangeTime.nanoseconds)
         case .funding(let e):
-            return prefix + "funding:t\(e.exchangeTime.nanoseconds)"
+            b.raw(":funding:t")
+            b.integer(e.exchangeTime.nanoseconds)
         case .openInterest(let e):
-            return prefix + "open_interest:t\(e.exchangeTime.nanoseconds)"
+            b.raw(":open_interest:t")
+            b.integer(e.exchangeTime.nanoseconds)
         case .liquidation(let e):
-            return prefix
-                + "liquidation:t\(e.exchangeTime.nanoseconds):\(e.side.rawValue):\(e.price.normalized):\(e.quantity.normalized)"
+            b.raw(":liquidation:t")
+            b.integer(e.exchangeTime.nanoseconds)
+            b.raw(e.side == .buy ? ":buy:" : ":sell:")
+            b.decimal(e.price.normalized)
+            b.byte(UInt8(ascii: ":"))
+            b.decimal(e.quantity.normalized)
         }
     }
 
-    /// Header values may not carry CR, LF or other control characters; ids keep everything else.
-    static func clean(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
-        return String(decoding: text.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
-    }
 }

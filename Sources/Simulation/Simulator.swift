@@ -110,6 +110,7 @@ public final class Simulator {
     var events: [TimedStackEvent] = []
     var everConnected = false
     var snapshotsSynthesized = 0
+    var performingEffects = false
 
     public init(feed: RecordedFeed, scenario: Scenario, options: SimulationOptions) {
         self.feed = feed
@@ -262,7 +263,7 @@ public final class Simulator {
                 faults[i].hit("dropped a frame")
                 return
             case .sequenceGap:
-                guard isBookFrame(frame) else { continue }
+                guard isBookDelta(frame) else { continue }
                 noteDamage(i, frame)
                 faults[i].hit("removed a book update")
                 return
@@ -336,8 +337,9 @@ public final class Simulator {
     private func deliver(_ frame: [UInt8], to id: ConnectionID, at deliverAt: Int64, sourceNs: Int64, connection c: Int) {
         let at = max(deliverAt, connections[c].lastDeliveryNs)
         connections[c].lastDeliveryNs = at
-        if at <= nowNs {
-            // The common case: no fault in the way, straight into the collector.
+        if at <= nowNs && !performingEffects {
+            // The common case: no fault in the way, straight into the collector. (While the
+            // collector's effects are being carried out, a reply waits its turn in the queue.)
             currentSourceNs = sourceNs
             stack.receive(frame: frame, on: id, at: stackNow)
             afterStackCall()
@@ -355,8 +357,20 @@ public final class Simulator {
     private func isBookFrame(_ frame: [UInt8]) -> Bool {
         switch feed.venue {
         case .binance, .binanceFutures: return frame.contains(subsequence: Array("depthUpdate".utf8))
-        case .okx: return frame.contains(subsequence: Array("\"channel\":\"books".utf8))
+        case .okx:
+            return frame.contains(subsequence: Array("\"channel\":\"books".utf8))
+                && frame.contains(subsequence: Array("\"action\":".utf8))
         case .deribit: return frame.contains(subsequence: Array("\"channel\":\"book.".utf8))
+        }
+    }
+
+    /// A book frame that changes a book rather than replacing it.
+    private func isBookDelta(_ frame: [UInt8]) -> Bool {
+        guard isBookFrame(frame) else { return false }
+        switch feed.venue {
+        case .binance, .binanceFutures: return true
+        case .okx: return frame.contains(subsequence: Array("\"action\":\"update\"".utf8))
+        case .deribit: return frame.contains(subsequence: Array("\"type\":\"change\"".utf8))
         }
     }
 
@@ -458,7 +472,9 @@ public final class Simulator {
         // Order matters for the invariant "nothing published from an invalid book": a call can
         // resync then publish, or publish then break, never break then publish.
         for e in events { if case .bookSynced(let symbol, _) = e.event { invalidBooks.remove(symbol) } }
+        performingEffects = true
         for effect in effects { perform(effect) }
+        performingEffects = false
         for e in events {
             if case .bookInvalidated(let symbol, _) = e.event {
                 invalidBooks.insert(symbol)

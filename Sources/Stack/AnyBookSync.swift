@@ -6,7 +6,7 @@ import Model
 public enum OKXBookProtocol: String, Sendable, Hashable {
     case legacy
     case restSnapshot = "rest_snapshot"
-    /// Decide on the first book message: an in-stream snapshot means legacy.
+    /// Decide on the first book message: an in-stream snapshot or a checksum means legacy.
     case auto
 }
 
@@ -85,9 +85,10 @@ public struct AnyBookSync: Sendable {
 
     /// True when a synced book already reflects `update`: its ids end at or before the book's and it
     /// does not chain from the book's id (which would make it a heartbeat or an OKX sequence reset).
+    /// Messages without ids (OKX before seqId existed) can never be recognised, so never are.
     @inline(__always)
     func isAlreadyApplied(_ update: BookUpdate) -> Bool {
-        guard update.kind == .delta, let current = sequence else { return false }
+        guard update.kind == .delta, !update.sequence.isUnsequenced, let current = sequence else { return false }
         let s = update.sequence
         guard s.last <= current else { return false }
         if let previous = s.previous { return previous < current }
@@ -101,7 +102,9 @@ public struct AnyBookSync: Sendable {
                 return
             }
             if case .okxUndecided(let instrument, let configuration) = machine {
-                machine = update.kind == .snapshot
+                // Legacy books come with an in-stream snapshot and a CRC on every message; since 2026
+                // there is neither (the checksum is 0), so a lost first snapshot cannot mislead us.
+                machine = update.kind == .snapshot || update.checksum != nil
                     ? .okxLegacy(OKXLegacyBookSync(instrument: instrument, configuration: configuration))
                     : .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
             }
