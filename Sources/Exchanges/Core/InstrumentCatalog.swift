@@ -56,52 +56,65 @@ public struct InstrumentCatalog: Sendable {
     }
 }
 
-/// Byte-string -> index map with linear probing; FNV-1a hashes, byte comparison on hit.
+/// Byte-string -> index map with linear probing; FNV-1a hashes, byte comparison on hit. Names live
+/// in one contiguous buffer so a probe touches no per-name allocation.
 @usableFromInline
 struct NativeNameTable: Sendable {
-    @usableFromInline var slots: [Int32] = [Int32](repeating: -1, count: 16)
-    @usableFromInline var names: [[UInt8]] = []
-    @usableFromInline var indices: [Int] = []
+    var slots: [Int32] = [Int32](repeating: -1, count: 16)
+    var storage: [UInt8] = []
+    /// Per entry: start in `storage`, length, and the catalog index.
+    var starts: [Int] = []
+    var lengths: [Int] = []
+    var indices: [Int] = []
 
-    @inlinable
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
     }
 
-    @inlinable
     func find(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: NativeNameTable.hash(bytes)) & mask
-        while true {
-            let e = slots[s]
-            if e < 0 { return nil }
-            let name = names[Int(e)]
-            if name.count == bytes.count && name.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
-                return indices[Int(e)]
+        return storage.withUnsafeBytes { names in
+            while true {
+                let e = Int(slots[s])
+                if e < 0 { return nil }
+                if lengths[e] == bytes.count {
+                    let start = starts[e]
+                    var equal = true
+                    for k in 0..<bytes.count where names[start + k] != bytes[k] {
+                        equal = false
+                        break
+                    }
+                    if equal { return indices[e] }
+                }
+                s = (s + 1) & mask
             }
-            s = (s + 1) & mask
         }
     }
 
-    @usableFromInline
     mutating func insert(_ name: [UInt8], index: Int) {
-        if (names.count + 1) * 2 > slots.count { grow() }
-        names.append(name)
+        if (starts.count + 1) * 2 > slots.count { grow() }
+        starts.append(storage.count)
+        lengths.append(name.count)
         indices.append(index)
-        place(names.count - 1)
+        storage.append(contentsOf: name)
+        place(starts.count - 1)
     }
 
     mutating func place(_ entry: Int) {
         let mask = slots.count - 1
-        var s = names[entry].withUnsafeBytes { Int(truncatingIfNeeded: NativeNameTable.hash($0)) } & mask
+        let h = storage.withUnsafeBytes {
+            NativeNameTable.hash(UnsafeRawBufferPointer(rebasing: $0[starts[entry]..<(starts[entry] + lengths[entry])]))
+        }
+        var s = Int(truncatingIfNeeded: h) & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
         slots[s] = Int32(entry)
     }
 
     mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)
-        for e in 0..<names.count { place(e) }
+        for e in 0..<starts.count { place(e) }
     }
 }

@@ -68,8 +68,10 @@ extension VenueAdapter {
         let mark = out.count
         do {
             try body(&self, &out)
-            for o in out[mark...] {
-                if case .event = o { counters.events += 1 } else { counters.controlMessages += 1 }
+            var k = mark
+            while k < out.count {
+                if case .event = out[k] { counters.events += 1 } else { counters.controlMessages += 1 }
+                k += 1
             }
         } catch {
             out.removeSubrange(mark...)

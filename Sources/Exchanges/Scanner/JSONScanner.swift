@@ -310,6 +310,12 @@ public struct JSONScanner {
 
     /// Decoded text of a string range (escapes resolved); used off the hot path (names, messages).
     public func text(_ r: Range<Int>) -> String {
+        var plain = true
+        for i in r where bytes[i] == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain { return String(decoding: slice(r), as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(r.count)
         var i = r.lowerBound
