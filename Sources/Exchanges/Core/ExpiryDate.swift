@@ -6,7 +6,9 @@ public enum ExpiryDate {
     static let monthCodes: [Character] = ["F", "G", "H", "J", "K", "M", "N", "Q", "U", "V", "X", "Z"]
 
     /// `YYYYMMDD` of a UTC instant given in epoch milliseconds (days-from-civil inverse, Howard Hinnant's algorithm).
-    public static func fromMilliseconds(_ ms: Int64) -> String {
+    /// Input is clamped to +-10^15 ms (about +-31,000 years) so hostile values cannot overflow.
+    public static func fromMilliseconds(_ milliseconds: Int64) -> String {
+        let ms = min(max(milliseconds, -1_000_000_000_000_000), 1_000_000_000_000_000)
         let (y, m, d) = civil(daysSinceEpoch: ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         return format(year: y, month: m, day: d)
     }

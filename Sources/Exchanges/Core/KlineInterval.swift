@@ -3,7 +3,7 @@
 public enum KlineInterval {
     /// Length in milliseconds for minute/hour/day/week units (nil for months and unknown text).
     public static func milliseconds(_ interval: String) -> Int64? {
-        guard let unit = interval.last, let n = Int64(interval.dropLast()), n > 0 else { return nil }
+        guard let unit = interval.last, let n = Int64(interval.dropLast()), n > 0, n < 1_000_000 else { return nil }
         switch unit {
         case "s": return n * 1000
         case "m": return n * 60_000
@@ -15,9 +15,11 @@ public enum KlineInterval {
     }
 
     /// The last millisecond of the candle opening at `openTime` (Binance's `T` convention).
+    /// Nil for unknown intervals and for open times outside years 0...9999 (hostile input).
     public static func closeTime(openTime: Int64, interval: String) -> Int64? {
+        guard (-62_167_219_200_000...253_402_300_799_999).contains(openTime) else { return nil }
         if let ms = milliseconds(interval) { return openTime + ms - 1 }
-        guard interval.last == "M", let n = Int64(interval.dropLast()), n > 0 else { return nil }
+        guard interval.last == "M", let n = Int64(interval.dropLast()), n > 0, n < 100_000 else { return nil }
         let days = openTime >= 0 ? openTime / 86_400_000 : (openTime - 86_399_999) / 86_400_000
         let (y, m, d) = ExpiryDate.civil(daysSinceEpoch: days)
         let months = (m - 1) + n
