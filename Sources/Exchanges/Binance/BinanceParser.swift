@@ -58,17 +58,7 @@ public struct BinanceParser: Sendable {
             } else if s.matches(key, "msg") {
                 message = try s.readString(field: "msg")
             } else if s.matches(key, "error") {
-                try s.beginObject(field: "error")
-                var f = true
-                while let k = try s.nextKey(&f) {
-                    if s.matches(k, "code") {
-                        code = try s.scalarText("code")
-                    } else if s.matches(k, "msg") {
-                        message = try s.readString(field: "msg")
-                    } else {
-                        try s.skipValue()
-                    }
-                }
+                (code, message) = try s.errorObject(messageKey: "msg")
             } else {
                 try s.skipValue()
             }

@@ -182,17 +182,7 @@ public struct DeribitAdapter: VenueAdapter {
                 resultAt = s.position
                 try s.skipValue()
             } else if s.matches(k, "error") {
-                try s.beginObject(field: "error")
-                var f = true
-                while let ek = try s.nextKey(&f) {
-                    if s.matches(ek, "code") {
-                        errorCode = try s.scalarText("code")
-                    } else if s.matches(ek, "message") {
-                        errorMessage = try s.readString(field: "message")
-                    } else {
-                        try s.skipValue()
-                    }
-                }
+                (errorCode, errorMessage) = try s.errorObject(messageKey: "message")
             } else {
                 try s.skipValue()
             }
@@ -565,17 +555,7 @@ public struct DeribitAdapter: VenueAdapter {
                 resultAt = s.position
                 try s.skipValue()
             } else if s.matches(k, "error") {
-                try s.beginObject(field: "error")
-                var f = true
-                while let ek = try s.nextKey(&f) {
-                    if s.matches(ek, "code") {
-                        code = try s.scalarText("code")
-                    } else if s.matches(ek, "message") {
-                        message = try s.readString(field: "message")
-                    } else {
-                        try s.skipValue()
-                    }
-                }
+                (code, message) = try s.errorObject(messageKey: "message")
             } else {
                 try s.skipValue()
             }

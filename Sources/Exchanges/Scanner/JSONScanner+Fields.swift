@@ -112,4 +112,21 @@ extension JSONScanner {
             out.append(BookLevel(price: price, size: size))
         }
     }
+
+    /// An error object `{"code":..,"<messageKey>":..}` (Binance `msg`, Deribit `message`).
+    public mutating func errorObject(messageKey: StaticString) throws(FrameError) -> (code: Range<Int>?, message: Range<Int>?) {
+        try beginObject(field: "error")
+        var first = true
+        var code: Range<Int>?, message: Range<Int>?
+        while let k = try nextKey(&first) {
+            if matches(k, "code") {
+                code = try scalarText("code")
+            } else if matches(k, messageKey) {
+                message = try readString(field: messageKey)
+            } else {
+                try skipValue()
+            }
+        }
+        return (code, message)
+    }
 }
