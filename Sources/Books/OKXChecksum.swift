@@ -29,7 +29,7 @@ public enum OKXChecksum {
                 if let bid = book.level(.bid, rank: rank) { append(bid) }
                 if let ask = book.level(.ask, rank: rank) { append(ask) }
             }
-            let crc = CRC32.update(0, UnsafeRawBufferPointer(start: base, count: n))
+            let crc = CRC32.updateSliced(0, UnsafeRawBufferPointer(start: base, count: n))
             return Int32(bitPattern: crc)
         }
     }

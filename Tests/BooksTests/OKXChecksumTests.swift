@@ -52,3 +52,43 @@ import Testing
         #expect(OKXChecksum.compute(try OrderBook(snapshot: snapshot)) == 1_054_815_633)
     }
 }
+
+@Suite struct CRC32SlicedTests {
+    /// The sliced CRC the checksum uses must agree with the byte-at-a-time reference at every length and alignment.
+    @Test func agreesWithTheBytewiseCRC() {
+        var random = SeededRandom(seed: 7)
+        let bytes = (0..<300).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for length in 0...(all.count - start) where length < 40 || length % 17 == 0 {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(CRC32.updateSliced(0, slice) == CRC32.update(0, slice))
+                    #expect(CRC32.updateSliced(0xDEAD_BEEF, slice) == CRC32.update(0xDEAD_BEEF, slice))
+                }
+            }
+        }
+        #expect(CRC32.updateSliced(0, UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+}
+
+@Suite struct FixedDecimalRawTextTests {
+    /// The checksum hashes `writeText` output, so it must be exactly `description` for every value.
+    @Test func writesTheSameTextAsDescription() {
+        var random = SeededRandom(seed: 11)
+        var values: [FixedDecimal] = [.zero, FixedDecimal(mantissa: .min, scale: 18), FixedDecimal(mantissa: .max, scale: 0),
+                                      FixedDecimal(mantissa: -5, scale: 3), FixedDecimal(mantissa: 100, scale: 2)]
+        for _ in 0..<5000 {
+            let digits = Int(random.next() % 19)
+            var mantissa = Int64(bitPattern: random.next()) % (digits == 0 ? 10 : Int64(pow10(digits)))
+            if random.next() % 5 == 0 { mantissa = 0 &- mantissa }
+            values.append(FixedDecimal(mantissa: mantissa, scale: UInt8(random.next() % 19)))
+        }
+        var buffer = [UInt8](repeating: 0, count: FixedDecimal.maxTextLength)
+        for value in values {
+            let n = buffer.withUnsafeMutableBufferPointer { value.writeText(into: $0.baseAddress!) }
+            #expect(String(decoding: buffer[..<n], as: UTF8.self) == value.description)
+        }
+    }
+
+    func pow10(_ k: Int) -> Int64 { (0..<k).reduce(1) { r, _ in r * 10 } }
+}
