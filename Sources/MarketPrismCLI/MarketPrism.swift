@@ -7,7 +7,10 @@ struct MarketPrism: ParsableCommand {
         commandName: "marketprism",
         abstract: "Crypto market-data collector with a recorder and a deterministic replay harness.",
         version: ToolVersion.current,
-        subcommands: [ReplayCommand.self, ScenarioCommand.self, BooksCommand.self, ImportCommand.self, InspectCommand.self, CatCommand.self]
+        subcommands: [
+            DemoCommand.self, ReplayCommand.self, ScenarioCommand.self, BooksCommand.self, SynthCommand.self,
+            ImportCommand.self, InspectCommand.self, CatCommand.self,
+        ]
     )
 }
 

@@ -190,6 +190,14 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// Opens at once, whatever the failure count: for answers that prove the endpoint is closed to
+    /// us for a while (an HTTP 418 IP ban). From half-open or closed only; an open breaker stays as is.
+    public mutating func trip(at now: Instant) {
+        failureCount += 1
+        tick(at: now)
+        if state != .open { open(at: now) }
+    }
+
     /// Hands the transition log to the caller (e.g. for the run report) and starts a new one.
     public mutating func takeTransitions() -> [BreakerTransition] {
         defer { transitions.removeAll() }

@@ -33,8 +33,9 @@ public enum RestVerdict: Equatable, Sendable {
 /// breaker first (an open breaker must not burn rate-limit weight), then the limiter, then the
 /// breaker's permission (which takes a half-open probe slot only for a request actually sent).
 ///
-/// Breaker accounting: 5xx, 408, timeouts and transport errors are failures; every other response,
-/// 429 and 418 included, shows the endpoint is up and counts as a success (throttling is the
+/// Breaker accounting: 5xx, 408, timeouts and transport errors are failures; a 418 (IP ban) trips
+/// the breaker open at once, so nothing is even asked of the limiter until the open timeout; every
+/// other response, 429 included, shows the endpoint is up and counts as a success (throttling is the
 /// limiter's business, and a half-open probe answered with 429 must still free its slot).
 public struct RestEndpointGuard: Sendable {
     public let target: String
@@ -87,7 +88,13 @@ public struct RestEndpointGuard: Sendable {
             }
             failure = .status(status)
             retryAfter = after
-            if status >= 500 || status == 408 { breaker.recordFailure(at: now) } else { breaker.recordSuccess(at: now) }
+            if status == 418 {
+                breaker.trip(at: now)
+            } else if status >= 500 || status == 408 {
+                breaker.recordFailure(at: now)
+            } else {
+                breaker.recordSuccess(at: now)
+            }
         case .timeout:
             failure = .timeout
             breaker.recordFailure(at: now)

@@ -131,6 +131,13 @@ public struct ReplayReport: Sendable {
             check("resync_within_bound", resyncFailures.isEmpty,
                   resyncFailures.isEmpty ? "every book valid within \(DurationText.format(expect.resyncWithin)) of each fault healing" : resyncFailures.prefix(5).joined(separator: "; "))
         }
+        if let maxGaps = expect.maxGaps {
+            check("gaps_at_most", gaps <= maxGaps, "\(gaps) sequence breaks (allowed \(maxGaps))")
+        }
+        if expect.allTrades && s.options.oracle {
+            let trades = publishedBySubjectKind["trade"] ?? 0
+            check("no_trade_lost", trades == s.truth.counts.trade, "\(trades) of \(s.truth.counts.trade) recorded trades published")
+        }
         check("nothing_published_from_invalid_book", s.publishedFromInvalid == 0, "\(s.publishedFromInvalid) book messages published while invalid")
         check("message_ids_unique", s.broker.idCollisions.isEmpty,
               s.broker.idCollisions.isEmpty ? "\(published) ids stored once each (\(s.broker.duplicatesRejected) duplicates deduplicated)"

@@ -153,6 +153,10 @@ public struct Expectations: Sendable, Equatable {
     public var maxLost: Int = 0
     /// Sequence breaks the collector must detect at least (nil: not checked).
     public var minGapsDetected: Int?
+    /// Sequence breaks allowed at most (0 for faults the collector must absorb without a gap).
+    public var maxGaps: Int?
+    /// Every trade in the recording must be published (no trade lost to the fault).
+    public var allTrades = false
 
     public init() {}
 }
@@ -177,6 +181,7 @@ extension Scenario {
     ]
     static let expectationKeys = [
         "latency_p95_ms", "throughput_msgs_per_s", "resync_within", "checkpoint_every", "max_lost", "min_gaps_detected",
+        "max_gaps", "all_trades",
     ]
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Scenario {
@@ -223,6 +228,8 @@ extension Scenario {
             if let v = try expect.optional("checkpoint_every") { e.checkpointEvery = try v.durationNanoseconds() }
             if let v = try expect.optional("max_lost") { e.maxLost = try nonNegative(v.int(), v) }
             if let v = try expect.optional("min_gaps_detected") { e.minGapsDetected = try nonNegative(v.int(), v) }
+            if let v = try expect.optional("max_gaps") { e.maxGaps = try nonNegative(v.int(), v) }
+            if let v = try expect.optional("all_trades") { e.allTrades = try v.bool() }
             scenario.expectations = e
         }
         return scenario

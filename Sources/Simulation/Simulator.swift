@@ -600,7 +600,8 @@ public final class Simulator {
         }
         guard case .bookSnapshot(let instrument) = request.purpose, let sync = truth.sync(native: instrument.native),
             sync.isValid, let book = sync.book, let sequence = sync.sequence,
-            let body = SnapshotSynthesis.restSnapshot(venue: feed.venue, book: book, sequence: sequence, exchangeTimeNs: nowNs)
+            let body = SnapshotSynthesis.restSnapshot(
+                venue: feed.venue, instrument: instrument, book: book, sequence: sequence, exchangeTimeNs: nowNs)
         else {
             queue.schedule(.restAnswer(id, RestResponse(status: 503, body: Array("{}".utf8)), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
             return
@@ -613,7 +614,8 @@ public final class Simulator {
     private func staleSnapshot(_ instrument: Instrument, noOverlap: Bool) -> [UInt8]? {
         guard let sync = truth.sync(native: instrument.native), let book = sync.book, let sequence = sync.sequence else { return nil }
         let behind = noOverlap ? sequence - 1_000_000 : sequence - 1_000
-        return SnapshotSynthesis.restSnapshot(venue: feed.venue, book: book, sequence: max(1, behind), exchangeTimeNs: nowNs)
+        return SnapshotSynthesis.restSnapshot(
+            venue: feed.venue, instrument: instrument, book: book, sequence: max(1, behind), exchangeTimeNs: nowNs)
     }
 
     private func publish(_ delivery: PublisherCore.Delivery) {
@@ -688,7 +690,9 @@ public final class Simulator {
         let f = faults[i].fault
         switch f.kind {
         case .connectionClose, .connectionReset, .forcedCut:
-            for c in connections where c.open {
+            // The 24 h cut ends only the connection that reached its age; a close or reset ends all.
+            let victims = f.kind == .forcedCut ? Array(connections.filter(\.open).prefix(1)) : connections.filter(\.open)
+            for c in victims {
                 queue.schedule(.serverClose(c.id, code: f.kind == .connectionReset ? nil : (f.code ?? 1001), reset: f.kind == .connectionReset),
                                at: Instant(nanoseconds: nowNs))
                 faults[i].hit(f.kind == .connectionReset ? "reset \(c.id)" : "closed \(c.id)")

@@ -57,8 +57,11 @@ import Testing
         var random = SeededRandom(seed: 4)
         #expect(guarded.permit(weight: 50, attempt: 0, requestedAt: at(0), at: at(0)) == .send)
         _ = guarded.completed(.response(status: 418, retryAfter: .seconds(120)), attempt: 0, at: at(50), using: &random)
+        // The ban trips the breaker open at once; after its open timeout the limiter's ban still holds.
+        #expect(guarded.breaker.state == .open)
         for ms in stride(from: Int64(100), to: 120_050, by: 10_007) {
-            #expect(guarded.permit(weight: 5, attempt: 0, requestedAt: at(100), at: at(ms)) == .waitUntil(at(120_050)))
+            let expected = ms < 30_050 ? at(30_050) : at(120_050)
+            #expect(guarded.permit(weight: 5, attempt: 0, requestedAt: at(100), at: at(ms)) == .waitUntil(expected))
         }
         #expect(guarded.permit(weight: 5, attempt: 0, requestedAt: at(100), at: at(120_050)) == .send)
         #expect(guarded.limiter.stats.bans == 1)
