@@ -34,11 +34,17 @@ final class ZstdCompressor {
 }
 
 /// One reusable decompression context (`ZSTD_decompressDCtx` into the reader's reused buffer).
+///
+/// It skips zstd's content checksum: the reader has already matched the frame's stored bytes against
+/// the XXH64 in its frame info, and identical bytes decode to identical content, so checking the
+/// content too would only spend a second hash pass over every decompressed byte.
 final class ZstdDecompressor {
     private let context: OpaquePointer
 
     init() {
         context = ZSTD_createDCtx()!
+        // ZSTD_d_forceIgnoreChecksum (experimental, stable since zstd 1.4.7) = ZSTD_d_experimentalParam3.
+        _ = ZSTD_DCtx_setParameter(context, ZSTD_d_experimentalParam3, Int32(ZSTD_d_ignoreChecksum.rawValue))
     }
 
     deinit { ZSTD_freeDCtx(context) }

@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+// Performance suites (package-benchmark), kept out of the main package so `swift build`/`swift test`
+// never fetch or build the benchmark tooling. Run: `cd Benchmarks && swift package benchmark`.
+// Add a suite: a directory Benchmarks/<Name>/ with <Name>.swift, and one `suite(...)` line below.
+import PackageDescription
+
+let package = Package(
+    name: "MarketPrismBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        suite("RecordingBenchmarks", dependencies: ["Recording", "Model"]),
+        suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
+    ]
+)
+
+/// A benchmark executable at `<name>/` depending on products of the root package.
+func suite(_ name: String, dependencies: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark")]
+            + dependencies.map { .product(name: $0, package: "main") },
+        path: name,
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
