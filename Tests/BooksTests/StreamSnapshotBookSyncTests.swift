@@ -31,6 +31,18 @@ import Testing
         #expect(sync.counters.checksumsChecked == 2 && sync.counters.checksumsFailed == 0)
     }
 
+    @Test func deltasBeforeTheSnapshotAreDroppedAndTheFirstAfterItMustNameIt() {
+        var sync = OKXLegacyBookSync(instrument: i)
+        let early = message(.delta, prev: 7, seq: 9, bids: [("98", "1")], resulting: Fixture.book(bids: [], asks: []))
+        #expect(sync.handle(.update(early), at: .zero).isEmpty)
+        #expect(sync.counters.droppedUnsynced == 1 && !sync.isValid)
+        let start = Fixture.book(bids: bids, asks: asks)
+        _ = sync.handle(.update(message(.snapshot, prev: -1, seq: 10, bids: bids, asks: asks, resulting: start)), at: .zero)
+        // prevSeqId 9 does not name the snapshot's seqId 10.
+        let stale = message(.delta, prev: 9, seq: 10, resulting: start)
+        #expect(sync.handle(.update(stale), at: .zero).breaks == [.gap(expected: 10, received: 9)])
+    }
+
     @Test func checksumMismatchInvalidatesAndResubscribes() {
         var sync = synced()
         let wrong = Fixture.book(bids: [("100", "5")], asks: asks)
