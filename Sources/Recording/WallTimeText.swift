@@ -1,3 +1,5 @@
+import Model
+
 /// Wall times as text: ISO-8601 UTC with nanoseconds for output, and the forms `cat --from/--to`
 /// accept. Pure integer arithmetic (no Foundation calendars), so output is identical everywhere.
 public enum WallTimeText {
@@ -5,7 +7,7 @@ public enum WallTimeText {
     public static func iso8601(_ ns: Int64) -> String {
         let (seconds, nanos) = floorDivide(ns, 1_000_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = CivilDate.date(daysSinceEpoch: days)
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -41,7 +43,7 @@ public enum WallTimeText {
         guard b.count >= 20, let year = number(0..<4), at(4, "-"), let month = number(5..<7), at(7, "-"),
             let day = number(8..<10), at(10, "T") || at(10, " "), let hour = number(11..<13), at(13, ":"),
             let minute = number(14..<16), at(16, ":"), let second = number(17..<19),
-            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+            (1...12).contains(month), (1...CivilDate.daysInMonth(month, year: year)).contains(day),
             hour < 24, minute < 60, second < 60
         else { return nil }
         var i = 19
@@ -59,44 +61,14 @@ public enum WallTimeText {
             for _ in digits..<9 { nanos *= 10 }
         }
         guard i == b.count - 1, at(i, "Z") else { return nil }
-        let days = days(fromCivil: year, month, day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let (seconds, overflow) = (days * 86_400 + hour * 3600 + minute * 60 + second).multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
         return seconds + nanos
     }
 
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
     static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let q = a / b, r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -8,20 +8,21 @@ import Testing
 @Suite("Recording recovery")
 struct RecoveryTests {
     /// A recording of many small frames and its records.
-    static func sample(seed: UInt64 = 5, count: Int = 80) throws -> (Scratch, String, [Record]) {
+    static func sample(seed: UInt64 = 5, count: Int = 80, frameTarget: Int = 1_500) throws -> (Scratch, String, [Record]) {
         let scratch = try Scratch()
         var generator = RandomRecords(seed: seed)
-        let records = (0..<count).map { _ in generator.next(large: 1_500) }
-        let path = try writeRecording(records, to: scratch.path("s.mprec"), options: .init(frameTargetBytes: 1_500))[0]
+        let records = (0..<count).map { _ in generator.next(large: frameTarget) }
+        let path = try writeRecording(records, to: scratch.path("s.mprec"), options: .init(frameTargetBytes: frameTarget))[0]
         return (scratch, path, records)
     }
 
     @Test("a cut at any byte inside the last two frames reads every complete frame and reports the rest")
     func truncationAtEveryOffset() throws {
-        let (scratch, path, records) = try Self.sample()
+        // Few, small frames keep the footer short: every byte offset is tried.
+        let (scratch, path, records) = try Self.sample(seed: 5, count: 40, frameTarget: 800)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let index = try RecordingReader(path: path).frameIndex()
-        #expect(index.count >= 10)
+        #expect(index.count >= 6)
         let firstCut = Int(index[index.count - 2].offset)
         let cutPath = scratch.path("cut.mprec")
         for cut in firstCut..<data.count {
