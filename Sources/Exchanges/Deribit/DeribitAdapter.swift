@@ -170,12 +170,19 @@ public struct DeribitAdapter: VenueAdapter {
         var id: Int64?
         var resultAt: Int?
         var errorCode: Range<Int>?, errorMessage: Range<Int>?
+        var parsedNotification = false
         while let k = try s.nextKey(&first) {
             if s.matches(k, "method") {
                 method = try s.readString(field: "method")
             } else if s.matches(k, "params") {
-                paramsAt = s.position
-                try s.skipValue()
+                // Deribit sends `method` first: a notification is parsed in place, anything else deferred.
+                if let method, s.matches(method, "subscription"), resultAt == nil {
+                    try parseNotification(&s, receivedAt: receivedAt, out: &out)
+                    parsedNotification = true
+                } else {
+                    paramsAt = s.position
+                    try s.skipValue()
+                }
             } else if s.matches(k, "id") {
                 id = try s.optionalInt64Value("id")
             } else if s.matches(k, "result") {
@@ -188,6 +195,10 @@ public struct DeribitAdapter: VenueAdapter {
             }
         }
         try s.finish()
+        if parsedNotification {
+            guard errorCode == nil, resultAt == nil else { throw FrameError(.unknownMessage, offset: start) }
+            return
+        }
         if let errorCode {
             out.append(.subscribeError(code: s.text(errorCode), message: errorMessage.map { s.text($0) } ?? ""))
             return

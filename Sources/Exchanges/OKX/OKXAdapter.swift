@@ -198,6 +198,7 @@ public struct OKXAdapter: VenueAdapter {
         var instId: Range<Int>?
         var action: Range<Int>?
         var dataAt: Int?
+        var parsedData = false
         while let k = try s.nextKey(&first) {
             if s.matches(k, "arg") {
                 try s.beginObject(field: "arg")
@@ -212,8 +213,14 @@ public struct OKXAdapter: VenueAdapter {
                     }
                 }
             } else if s.matches(k, "data") {
-                dataAt = s.position
-                try s.skipValue()
+                // The usual order (arg, action, data) lets the data be parsed in place; otherwise defer.
+                if event == nil, let channel, !(classify(s, channel) == .books(streamed: true) && action == nil) {
+                    try parseData(channel: channel, instId: instId, action: action, &s, receivedAt: receivedAt, out: &out)
+                    parsedData = true
+                } else {
+                    dataAt = s.position
+                    try s.skipValue()
+                }
             } else if s.matches(k, "action") {
                 action = try s.readString(field: "action")
             } else if s.matches(k, "event") {
@@ -228,6 +235,7 @@ public struct OKXAdapter: VenueAdapter {
         }
         try s.finish()
         if let event {
+            guard !parsedData else { throw FrameError(.unknownMessage, field: "event", offset: event.lowerBound) }
             let codeText = code.map { s.text($0) } ?? ""
             let msgText = msg.map { s.text($0) } ?? ""
             if s.matches(event, "subscribe") || s.matches(event, "unsubscribe") {
@@ -241,8 +249,18 @@ public struct OKXAdapter: VenueAdapter {
             }
             return
         }
+        if parsedData { return }
         guard let dataAt else { throw FrameError(.unknownMessage, offset: start) }
         guard let channel else { throw FrameError(.missingField, field: "arg", offset: start) }
+        s.position = dataAt
+        try parseData(channel: channel, instId: instId, action: action, &s, receivedAt: receivedAt, out: &out)
+    }
+
+    /// The `data` array of a push on `channel`, with the scanner at its opening bracket.
+    mutating func parseData(
+        channel: Range<Int>, instId: Range<Int>?, action: Range<Int>?, _ s: inout JSONScanner, receivedAt: Instant,
+        out: inout [AdapterOutput]
+    ) throws(FrameError) {
         guard let stream = classify(s, channel) else {
             throw FrameError(.unknownChannel(s.text(channel)), field: "channel", offset: channel.lowerBound)
         }
@@ -250,7 +268,6 @@ public struct OKXAdapter: VenueAdapter {
         if let instId { fixed = try catalog.require(s, instId) }
         var kind: BookUpdate.Kind = .snapshot
         if let action, s.matches(action, "update") { kind = .delta }
-        s.position = dataAt
         try s.beginArray(field: "data")
         var f = true
         while try s.nextElement(&f) {
