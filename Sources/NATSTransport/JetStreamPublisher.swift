@@ -286,23 +286,25 @@ public final class JetStreamPublisher: @unchecked Sendable {
     private func send(_ delivery: PublisherCore.Delivery) {
         guard let js else { return }
         var msg: OpaquePointer?
-        let m = delivery.message
-        let created = m.payload.withUnsafeBufferPointer { buf in
-            buf.withMemoryRebound(to: CChar.self) { natsMsg_Create(&msg, m.subject, nil, $0.baseAddress, Int32($0.count)) }
-        }
-        guard created == NATS_OK, let original = msg else {
-            fail(delivery.sequence, NATSError("natsMsg_Create", created))
-            return
-        }
-        monitor.lock()
-        inFlightBySequence[UInt(bitPattern: original)] = delivery.sequence
-        monitor.unlock()
         var opts = jsPubOptions()
         jsPubOptions_Init(&opts)
         opts.MaxWait = max(1, configuration.core.ackTimeout.value / 1_000_000)
-        let status = m.id.withCString { id in
+        var original: OpaquePointer?
+        let status: natsStatus = delivery.message.withParts { subject, id, payload in
+            let created = payload.withMemoryRebound(to: CChar.self) {
+                natsMsg_Create(&msg, subject, nil, $0.baseAddress, Int32($0.count))
+            }
+            guard created == NATS_OK, let m = msg else { return created }
+            original = m
+            monitor.lock()
+            inFlightBySequence[UInt(bitPattern: m)] = delivery.sequence
+            monitor.unlock()
             opts.MsgId = id
             return js_PublishMsgAsync(js, &msg, &opts)
+        }
+        guard let original else {
+            fail(delivery.sequence, NATSError("natsMsg_Create", status))
+            return
         }
         if status != NATS_OK {
             monitor.lock()

@@ -1,35 +1,106 @@
 import Model
 
-/// Appends JSON tokens to a byte buffer without going through `String` or Foundation,
-/// because the publisher encodes every event on the hot path.
+/// Appends JSON tokens to a byte buffer without going through `String` or Foundation, because
+/// the publisher encodes every event on the hot path.
+///
+/// It writes through a raw pointer into a scratch buffer (on the stack when small) and never
+/// grows it: a write that does not fit sets `overflowed`, and `JSONWriter.bytes` retries with
+/// twice the room. The finished bytes are copied once into an exactly sized array.
 public struct JSONWriter {
-    public var bytes: [UInt8]
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    public private(set) var count = 0
+    public private(set) var overflowed = false
 
-    public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    /// Runs `body` on a writer and returns what it wrote.
+    public static func bytes(capacity: Int = 512, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
+        var room = max(64, capacity)
+        while true {
+            let result: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+                var w = JSONWriter(base: buffer.baseAddress!, capacity: buffer.count)
+                body(&w)
+                return w.overflowed ? nil : Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
+            }
+            if let result { return result }
+            room *= 2
+        }
+    }
+
+    /// The bytes written so far.
+    public var written: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    public mutating func byte(_ b: UInt8) {
+        guard count < capacity else {
+            overflowed = true
+            return
+        }
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    public mutating func append(_ source: UnsafeBufferPointer<UInt8>) {
+        guard let from = source.baseAddress, source.count > 0 else { return }
+        guard count + source.count <= capacity else {
+            overflowed = true
+            return
+        }
+        (base + count).update(from: from, count: source.count)
+        count &+= source.count
+    }
+
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
     }
 
     @inline(__always)
     public mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    @inline(__always)
-    public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    /// `text` as one subject token: `.`, `*`, `>`, space and control bytes become `_`.
+    mutating func subjectToken(_ text: String) {
+        var t = text
+        t.withUTF8 { buf in
+            guard count + buf.count <= capacity else {
+                overflowed = true
+                return
+            }
+            for b in buf {
+                base[count] = Subject.isPlain(b) ? b : UInt8(ascii: "_")
+                count &+= 1
+            }
+        }
+    }
 
-    /// `"key":` (the key is trusted: a literal without characters that need escaping).
-    @inline(__always)
-    public mutating func key(_ name: StaticString) {
-        bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+    /// `text` as part of a header value: control bytes become `_`.
+    mutating func headerText(_ text: String) {
+        var t = text
+        t.withUTF8 { buf in
+            guard count + buf.count <= capacity else {
+                overflowed = true
+                return
+            }
+            for b in buf {
+                base[count] = b >= 0x20 && b != 0x7F ? b : UInt8(ascii: "_")
+                count &+= 1
+            }
+        }
+    }
+
+    public mutating func append(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { append($0) }
     }
 
     /// A JSON string with `"`, `\` and control characters escaped.
     public mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         var t = text
         t.withUTF8 { buf in
             var plain = true
@@ -38,7 +109,7 @@ public struct JSONWriter {
                 break
             }
             if plain {
-                bytes.append(contentsOf: buf)
+                append(buf)
                 return
             }
             for b in buf {
@@ -50,13 +121,13 @@ public struct JSONWriter {
                 case 0x09: raw("\\t")
                 case 0..<0x20:
                     raw("\\u00")
-                    bytes.append(hexDigit(b >> 4))
-                    bytes.append(hexDigit(b & 0xF))
-                default: bytes.append(b)
+                    byte(hexDigit(b >> 4))
+                    byte(hexDigit(b & 0xF))
+                default: byte(b)
                 }
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     @inline(__always)
@@ -64,46 +135,59 @@ public struct JSONWriter {
 
     /// A decimal integer.
     public mutating func integer(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { byte(UInt8(ascii: "-")) }
         unsigned(value.magnitude, minimumDigits: 1)
     }
 
-    /// Digits of `value`, left-padded with zeros to `minimumDigits`, written in place (no temporary array).
+    /// Digits of `value`, left-padded with zeros to `minimumDigits`, written in place two at a time.
     @inline(__always)
     mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
         var n = 1
         var probe = value
-        while probe >= 10 {
-            probe /= 10
-            n += 1
+        while probe >= 100 {
+            probe /= 100
+            n &+= 2
         }
+        if probe >= 10 { n &+= 1 }
         let width = max(n, minimumDigits)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        guard count + width <= capacity else {
+            overflowed = true
+            return
+        }
         var v = value
-        var i = start + width - 1
-        bytes.withUnsafeMutableBufferPointer { p in
-            while v > 0 {
-                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                i -= 1
+        var i = count + width
+        twoDigitTable.withUnsafeBufferPointer { table in
+            while v >= 100 {
+                let pair = Int(v % 100) &* 2
+                v /= 100
+                i &-= 2
+                base[i] = table[pair]
+                base[i &+ 1] = table[pair &+ 1]
+            }
+            if v >= 10 {
+                let pair = Int(v) &* 2
+                i &-= 2
+                base[i] = table[pair]
+                base[i &+ 1] = table[pair &+ 1]
+            } else {
+                i &-= 1
+                base[i] = UInt8(truncatingIfNeeded: v) &+ 48
             }
         }
+        while i > count {
+            i &-= 1
+            base[i] = 48
+        }
+        count &+= width
     }
 
     /// An exact decimal as a JSON number at its own scale ("0.35130000" stays as sent).
     public mutating func decimal(_ value: FixedDecimal) {
-        if value.mantissa < 0 { bytes.append(UInt8(ascii: "-")) }
-        let m = value.mantissa.magnitude
-        let scale = Int(value.scale)
-        guard scale > 0 else {
-            unsigned(m, minimumDigits: 1)
+        guard count + FixedDecimal.maxTextLength <= capacity else {
+            overflowed = true
             return
         }
-        let divisor = UInt64(powersOfTenTable[scale])
-        unsigned(m / divisor, minimumDigits: 1)
-        bytes.append(UInt8(ascii: "."))
-        unsigned(m % divisor, minimumDigits: scale)
+        count &+= value.writeText(into: base + count)
     }
 
     public mutating func optionalDecimal(_ value: FixedDecimal?) {
@@ -130,41 +214,39 @@ public struct JSONWriter {
             secOfDay += 86_400
             days -= 1
         }
-        let (y, mo, d) = Self.civilDate(daysSinceEpoch: days)
-        bytes.append(UInt8(ascii: "\""))
-        if y < 0 { bytes.append(UInt8(ascii: "-")) }
+        let (y, mo, d) = CivilDate.date(daysSinceEpoch: days)
+        byte(UInt8(ascii: "\""))
+        if y < 0 { byte(UInt8(ascii: "-")) }
         unsigned(UInt64(y.magnitude), minimumDigits: 4)
-        bytes.append(UInt8(ascii: "-"))
-        unsigned(UInt64(mo), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "-"))
-        unsigned(UInt64(d), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "T"))
-        unsigned(UInt64(secOfDay / 3600), minimumDigits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        unsigned(UInt64(secOfDay % 3600 / 60), minimumDigits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        unsigned(UInt64(secOfDay % 60), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "."))
+        byte(UInt8(ascii: "-"))
+        twoDigits(mo)
+        byte(UInt8(ascii: "-"))
+        twoDigits(d)
+        byte(UInt8(ascii: "T"))
+        twoDigits(secOfDay / 3600)
+        byte(UInt8(ascii: ":"))
+        twoDigits(secOfDay % 3600 / 60)
+        byte(UInt8(ascii: ":"))
+        twoDigits(secOfDay % 60)
+        byte(UInt8(ascii: "."))
         unsigned(UInt64(sub / 1000), minimumDigits: 6)
         raw("+00:00\"")
     }
 
-    /// Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's civil_from_days).
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    @inline(__always)
+    private mutating func twoDigits(_ v: Int64) {
+        byte(UInt8(truncatingIfNeeded: v / 10) &+ 48)
+        byte(UInt8(truncatingIfNeeded: v % 10) &+ 48)
     }
 }
 
-private let powersOfTenTable: [Int64] = {
-    var table: [Int64] = [1]
-    for _ in 1...18 { table.append(table[table.count - 1] * 10) }
+/// "00" "01" ... "99": two digits per division.
+private let twoDigitTable: [UInt8] = {
+    var table = [UInt8]()
+    table.reserveCapacity(200)
+    for n in 0..<100 {
+        table.append(UInt8(48 + n / 10))
+        table.append(UInt8(48 + n % 10))
+    }
     return table
 }()

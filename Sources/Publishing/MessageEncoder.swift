@@ -22,23 +22,38 @@ public struct MessageEncoder: Sendable {
     }
 
     public func encode(_ event: PublishableEvent) -> OutboundMessage {
-        var writer = JSONWriter(capacity: payloadCapacity(event))
-        encodePayload(event, into: &writer)
-        return OutboundMessage(subject: Subject.make(for: event), id: MessageId.make(for: event), payload: writer.bytes)
+        let instrument = event.instrument
+        let symbol = instrument.symbol
+        var subjectCount = 0
+        var idCount = 0
+        let storage = JSONWriter.bytes(capacity: payloadCapacity(event)) { w in
+            Subject.write(venue: instrument.venue, symbol: symbol, channel: event.channel, into: &w)
+            subjectCount = w.count
+            w.byte(0)
+            MessageId.write(for: event, into: &w)
+            idCount = w.count - subjectCount - 1
+            w.byte(0)
+            encodePayload(event, symbol: symbol, into: &w)
+        }
+        return OutboundMessage(storage: storage, subjectCount: subjectCount, idCount: idCount)
     }
 
     func payloadCapacity(_ event: PublishableEvent) -> Int {
-        if case .orderbook = event { return 320 + configuration.orderbookDepth * 2 * 56 }
-        return 384
+        if case .orderbook = event { return 512 + configuration.orderbookDepth * 2 * 64 }
+        return 1024
     }
 
     /// The JSON object for one event.
     public func encodePayload(_ event: PublishableEvent, into w: inout JSONWriter) {
+        encodePayload(event, symbol: event.instrument.symbol, into: &w)
+    }
+
+    func encodePayload(_ event: PublishableEvent, symbol: String, into w: inout JSONWriter) {
         let instrument = event.instrument
         w.raw("{\"exchange_name\":")
         w.string(instrument.venue.rawValue)
         w.raw(",\"symbol_name\":")
-        w.string(instrument.symbol)
+        w.string(symbol)
         w.raw(",\"instrument_id\":")
         w.string(instrument.native)
         w.raw(",\"data_type\":\"")

@@ -31,7 +31,6 @@ public struct InProcessSink: MessageSink {
 public final class NDJSONFileSink: MessageSink {
     public let path: String
     private var file: UnsafeMutablePointer<FILE>?
-    private var line = JSONWriter(capacity: 1024)
 
     public init(path: String, append: Bool = false) throws(SinkError) {
         self.path = path
@@ -43,21 +42,22 @@ public final class NDJSONFileSink: MessageSink {
 
     public func write(_ message: OutboundMessage) throws(SinkError) {
         guard let file else { throw .io(path: path, errno: EBADF) }
-        Self.line(for: message, into: &line)
-        let written = line.bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == line.bytes.count else { throw .io(path: path, errno: errno) }
+        let line = Self.line(for: message)
+        let written = line.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == line.count else { throw .io(path: path, errno: errno) }
     }
 
     /// The NDJSON line (with its newline) for one message.
-    public static func line(for message: OutboundMessage, into w: inout JSONWriter) {
-        w.bytes.removeAll(keepingCapacity: true)
-        w.raw("{\"subject\":")
-        w.string(message.subject)
-        w.raw(",\"id\":")
-        w.string(message.id)
-        w.raw(",\"data\":")
-        w.bytes.append(contentsOf: message.payload)
-        w.raw("}\n")
+    public static func line(for message: OutboundMessage) -> [UInt8] {
+        JSONWriter.bytes(capacity: message.payload.count + 6 * (message.subject.utf8.count + message.id.utf8.count) + 48) { w in
+            w.raw("{\"subject\":")
+            w.string(message.subject)
+            w.raw(",\"id\":")
+            w.string(message.id)
+            w.raw(",\"data\":")
+            w.append(message.payload)
+            w.raw("}\n")
+        }
     }
 
     public func flush() throws(SinkError) {

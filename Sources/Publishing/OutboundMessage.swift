@@ -1,16 +1,56 @@
-/// One encoded message, ready for any sink: the subject, the dedup id and the JSON payload bytes.
+/// One encoded message, ready for any sink: subject, dedup id and JSON payload.
+///
+/// All three live in one allocation, `subject NUL id NUL payload`, so encoding a message costs
+/// one heap block and the NATS driver passes C strings without copying.
 public struct OutboundMessage: Hashable, Sendable {
-    public var subject: String
-    /// The `Nats-Msg-Id` header value.
-    public var id: String
-    public var payload: [UInt8]
+    /// `subject`, 0, `id`, 0, payload.
+    public let storage: [UInt8]
+    let subjectCount: Int
+    let idCount: Int
 
     public init(subject: String, id: String, payload: [UInt8]) {
-        self.subject = subject
-        self.id = id
-        self.payload = payload
+        var s = [UInt8]()
+        s.reserveCapacity(subject.utf8.count + id.utf8.count + payload.count + 2)
+        s.append(contentsOf: subject.utf8)
+        s.append(0)
+        s.append(contentsOf: id.utf8)
+        s.append(0)
+        s.append(contentsOf: payload)
+        self.init(storage: s, subjectCount: subject.utf8.count, idCount: id.utf8.count)
     }
 
-    /// Bytes held in memory for buffer accounting (payload plus subject and id).
-    public var size: Int { payload.count + subject.utf8.count + id.utf8.count }
+    /// Wraps bytes laid out as `subject NUL id NUL payload`; nil if they are not.
+    public init?(storage: [UInt8]) {
+        guard let first = storage.firstIndex(of: 0), let second = storage[(first + 1)...].firstIndex(of: 0) else { return nil }
+        self.init(storage: storage, subjectCount: first, idCount: second - first - 1)
+    }
+
+    init(storage: [UInt8], subjectCount: Int, idCount: Int) {
+        self.storage = storage
+        self.subjectCount = subjectCount
+        self.idCount = idCount
+    }
+
+    public var subject: String { String(decoding: storage[0..<subjectCount], as: UTF8.self) }
+    /// The `Nats-Msg-Id` header value.
+    public var id: String { String(decoding: storage[(subjectCount + 1)..<(subjectCount + 1 + idCount)], as: UTF8.self) }
+    public var payload: ArraySlice<UInt8> { storage[payloadStart...] }
+    var payloadStart: Int { subjectCount + idCount + 2 }
+
+    /// Bytes held in memory, for buffer accounting.
+    public var size: Int { storage.count }
+
+    /// NUL-terminated subject and id plus the payload, without copying.
+    public func withParts<R>(
+        _ body: (_ subject: UnsafePointer<CChar>, _ id: UnsafePointer<CChar>, _ payload: UnsafeBufferPointer<UInt8>) throws -> R
+    ) rethrows -> R {
+        try storage.withUnsafeBufferPointer { buf in
+            let base = buf.baseAddress!
+            return try base.withMemoryRebound(to: CChar.self, capacity: buf.count) { chars in
+                try body(
+                    chars, chars + subjectCount + 1,
+                    UnsafeBufferPointer(start: base + payloadStart, count: buf.count - payloadStart))
+            }
+        }
+    }
 }

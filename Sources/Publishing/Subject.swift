@@ -11,13 +11,31 @@ public enum Subject {
     public static let streamFilter = "market.>"
 
     public static func make(venue: Venue, symbol: String, channel: Channel) -> String {
+        String(decoding: JSONWriter.bytes(capacity: 64 + symbol.utf8.count) { write(venue: venue, symbol: symbol, channel: channel, into: &$0) }, as: UTF8.self)
+    }
+
+    /// Writes the subject's bytes (the encoder's hot path; no intermediate strings).
+    static func write(venue: Venue, symbol: String, channel: Channel, into w: inout JSONWriter) {
+        w.raw("market.")
+        if case .liquidation = channel {
+            w.raw("liquidation.")
+            w.subjectToken(venue.rawValue)
+            return
+        }
+        w.subjectToken(venue.rawValue)
+        w.byte(UInt8(ascii: "."))
+        if symbol.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(symbol) }
+        w.byte(UInt8(ascii: "."))
         switch channel {
-        case .liquidation:
-            return "market.liquidation.\(venue.rawValue)"
+        case .trade: w.raw("trade")
+        case .orderbook: w.raw("orderbook")
+        case .ticker: w.raw("ticker")
+        case .funding: w.raw("funding")
+        case .openInterest: w.raw("open_interest")
+        case .liquidation: w.raw("liquidation")
         case .kline(let interval):
-            return "market.\(venue.rawValue).\(token(symbol)).kline.\(token(interval))"
-        default:
-            return "market.\(venue.rawValue).\(token(symbol)).\(channel.name)"
+            w.raw("kline.")
+            if interval.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(interval) }
         }
     }
 

@@ -58,10 +58,9 @@ import Testing
 
     @Test(arguments: ["0", "-1.5", "0.00000001", "123456789012.345678", "-0.001", "9223372036854775807"])
     func decimalsAreWrittenExactly(text: String) {
-        var w = JSONWriter()
-        w.decimal(FixedDecimal(text)!)
-        #expect(String(decoding: w.bytes, as: UTF8.self) == FixedDecimal(text)!.description)
-        #expect(String(decoding: w.bytes, as: UTF8.self) == text)
+        let bytes = JSONWriter.bytes { $0.decimal(FixedDecimal(text)!) }
+        #expect(String(decoding: bytes, as: UTF8.self) == FixedDecimal(text)!.description)
+        #expect(String(decoding: bytes, as: UTF8.self) == text)
     }
 
     @Test(arguments: [
@@ -71,9 +70,8 @@ import Testing
         (Int64(4_102_444_799_000_000_000), "\"2099-12-31T23:59:59.000000+00:00\""),
     ])
     func isoTimesMatchPythonIsoformat(ns: Int64, expected: String) {
-        var w = JSONWriter()
-        w.isoTime(Instant(nanoseconds: ns))
-        #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+        let bytes = JSONWriter.bytes { $0.isoTime(Instant(nanoseconds: ns)) }
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 
     @Test func isoTimesAgreeWithFoundationOverManyInstants() {
@@ -83,20 +81,33 @@ import Testing
         f.timeZone = TimeZone(identifier: "UTC")
         for _ in 0..<2000 {
             let seconds = Int64(rng.next() % 4_000_000_000)
-            var w = JSONWriter()
-            w.isoTime(Instant(nanoseconds: seconds * 1_000_000_000))
-            let ours = String(decoding: w.bytes, as: UTF8.self)
+            let ours = String(decoding: JSONWriter.bytes { $0.isoTime(Instant(nanoseconds: seconds * 1_000_000_000)) }, as: UTF8.self)
             let theirs = f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))  // ...Z
             #expect(ours == "\"" + theirs.dropLast() + ".000000+00:00\"")
         }
     }
 
     @Test func stringsAreEscaped() throws {
-        var w = JSONWriter()
-        w.string("a\"b\\c\nd\u{01}é")
-        #expect(String(decoding: w.bytes, as: UTF8.self) == #""a\"b\\c\nd\u0001é""#)
-        let back = try JSONSerialization.jsonObject(with: Data(w.bytes), options: .fragmentsAllowed) as? String
+        let bytes = JSONWriter.bytes { $0.string("a\"b\\c\nd\u{01}é") }
+        #expect(String(decoding: bytes, as: UTF8.self) == #""a\"b\\c\nd\u0001é""#)
+        let back = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed) as? String
         #expect(back == "a\"b\\c\nd\u{01}é")
+    }
+
+    @Test func aWriterThatRunsOutOfRoomRetriesWithMore() {
+        let long = String(repeating: "x", count: 5_000)
+        let bytes = JSONWriter.bytes(capacity: 64) { w in
+            w.string(long)
+            w.integer(-42)
+        }
+        #expect(bytes.count == 5_005)
+        #expect(bytes.suffix(4) == Array("\"-42".utf8))
+    }
+
+    @Test func deepBooksEncodeCompletely() throws {
+        let m = MessageEncoder(configuration: .init(orderbookDepth: 1_000)).encode(Fixtures.book(sequence: 1, levels: 1_000))
+        let o = try json(m)
+        #expect((o["bids"] as? [Any])?.count == 1_000)
     }
 
     @Test func marketEventsMapExceptRawBooks() {
