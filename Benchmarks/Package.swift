@@ -14,6 +14,7 @@ let package = Package(
     targets: [
         suite("RecordingBenchmarks", dependencies: ["Recording", "Model"]),
         suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
+        suite("BookBenchmarks", dependencies: ["Books", "Model"]),
     ]
 )
 
