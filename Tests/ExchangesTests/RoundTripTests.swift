@@ -278,3 +278,37 @@ struct RoundTripTests {
         #expect(adapter.counters.errors == 0)
     }
 }
+
+/// Instruments listings: encode then build a catalog from the body gives the same instruments.
+struct InstrumentListingRoundTripTests {
+    @Test func everyVenueListingRoundTrips() throws {
+        let binance = ["BTCUSDT", "NKNUSDT", "ETHBTC"].compactMap { InstrumentNaming.instrument(venue: .binance, native: $0) }
+        var body: [UInt8] = []
+        BinanceFrameEncoder(venue: .binance).encodeExchangeInfo(binance, into: &body)
+        #expect(try InstrumentCatalog.binance(exchangeInfo: body, venue: .binance).instruments == binance)
+
+        let futures = ["BTCUSDT", "ETHUSDT_240927"].compactMap { InstrumentNaming.instrument(venue: .binanceFutures, native: $0) }
+        body.removeAll()
+        BinanceFrameEncoder(venue: .binanceFutures).encodeExchangeInfo(futures, into: &body)
+        #expect(try InstrumentCatalog.binance(exchangeInfo: body, venue: .binanceFutures).instruments == futures)
+
+        let okx = ["BTC-USDT", "UNI-USD-SWAP", "BTC-USD-220527", "ETH-USD-220513-2500-P"].compactMap {
+            InstrumentNaming.instrument(venue: .okx, native: $0)
+        }
+        body.removeAll()
+        OKXFrameEncoder().encodeInstruments(okx, into: &body)
+        var okxCatalog = InstrumentCatalog(venue: .okx, usesNamingFallback: false)
+        try okxCatalog.addOKXInstruments(body)
+        #expect(okxCatalog.instruments == okx)
+
+        let deribit = ["BTC-PERPETUAL", "ETH_USDC-PERPETUAL", "BTC-24SEP21", "BTC-24SEP21-8000-P", "BTC_USDC"].compactMap {
+            InstrumentNaming.instrument(venue: .deribit, native: $0)
+        }
+        body.removeAll()
+        DeribitFrameEncoder().encodeInstruments(deribit, into: &body)
+        var deribitCatalog = InstrumentCatalog(venue: .deribit, usesNamingFallback: false)
+        try deribitCatalog.addDeribitInstruments(body)
+        #expect(deribitCatalog.instruments == deribit)
+        #expect(deribit.count == 5 && okx.count == 4 && futures.count == 2 && binance.count == 3)
+    }
+}
