@@ -1,4 +1,5 @@
 import Benchmark
+import CZstd
 import Foundation
 import Model
 import Recording
@@ -87,5 +88,35 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(decompressedMB, megabytesPerSecond(raw, wall))
         benchmark.measurement(decompressedMBCPU, megabytesPerSecond(raw, cpu))
         blackHole(checksum)
+    }
+
+    // The floor under the reader: libzstd alone on the same frames, already in memory, checksum on.
+    // The reader's rate divided by this one is its own overhead, whatever the machine's load.
+    Benchmark(
+        "Reference: ZSTD_decompressDCtx alone on the same frames", configuration: configuration([decompressedMB, decompressedMBCPU])
+    ) { benchmark in
+        if !FileManager.default.fileExists(atPath: readPath) { _ = try writeRecording(to: readPath) }
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: readPath)))
+        let index = try RecordingReader(path: readPath).frameIndex()
+        let context = ZSTD_createDCtx()!
+        defer { ZSTD_freeDCtx(context) }
+        var output = [UInt8](repeating: 0, count: 4 << 20)
+        var total = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = threadCPUNanoseconds()
+        benchmark.startMeasurement()
+        file.withUnsafeBytes { source in
+            output.withUnsafeMutableBytes { destination in
+                for entry in index {
+                    // The zstd frame follows its 48-byte frame info.
+                    let frame = source.baseAddress! + Int(entry.offset) + 48
+                    total += ZSTD_decompressDCtx(context, destination.baseAddress, destination.count, frame, entry.compressedSize)
+                }
+            }
+        }
+        benchmark.stopMeasurement()
+        let wall = DispatchTime.now().uptimeNanoseconds - start, cpu = threadCPUNanoseconds() - cpuStart
+        benchmark.measurement(decompressedMB, megabytesPerSecond(total, wall))
+        benchmark.measurement(decompressedMBCPU, megabytesPerSecond(total, cpu))
     }
 }

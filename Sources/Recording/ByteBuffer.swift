@@ -67,8 +67,9 @@ final class ByteBuffer {
 }
 
 extension UnsafeRawPointer {
-    /// Reads a little-endian integer at any alignment.
-    @usableFromInline @inline(__always)
+    /// Reads a little-endian integer at any alignment. Inlinable so `RecordView`'s inlined accessors
+    /// compile to plain loads in the caller's module, not calls to a generic entry point.
+    @inlinable @inline(__always)
     func loadLittleEndian<T: FixedWidthInteger>(at offset: Int, as: T.Type) -> T {
         T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }

@@ -139,9 +139,8 @@ extension RecordLayout {
             if size < fixedSize || size > remaining {
                 return .malformedRecord(index: index, "length \(size) outside 32...\(remaining)")
             }
-            if RecordKind(code: p.load(fromByteOffset: kindOffset, as: UInt8.self)) == nil {
-                return .malformedRecord(index: index, "unknown kind code \(p.load(fromByteOffset: kindOffset, as: UInt8.self))")
-            }
+            let code = p.load(fromByteOffset: kindOffset, as: UInt8.self)
+            if code &- 1 >= 7 { return .malformedRecord(index: index, "unknown kind code \(code)") }
             let metadataLength = Int(p.loadLittleEndian(at: metadataLengthOffset, as: UInt32.self))
             if metadataLength > size - fixedSize {
                 return .malformedRecord(index: index, "metadata length \(metadataLength) exceeds the record")
