@@ -93,6 +93,8 @@ public struct PublisherCore {
         case spoolEngaged(at: Instant)
         case spoolDrained(at: Instant)
         case sendFailed(sequence: UInt64, reason: FailureReason)
+        /// Reading the spool failed without losing messages (they stay spooled; retried on the next pump).
+        case spoolReadFailed(SpoolError)
     }
 
     public struct Stats: Hashable, Sendable {
@@ -312,10 +314,12 @@ public struct PublisherCore {
             let batch = try spool.removeFirst(upTo: min(room, 4096))
             for m in batch { enqueue(m) }
         } catch {
-            var count = 1
-            if case .corrupt(_, _, let lost) = error { count = lost }
-            stats.lost += count
-            effects.append(.lost(count: count, reason: .spoolFailed(error)))
+            if case .corrupt(_, _, let lost) = error, lost > 0 {
+                stats.lost += lost
+                effects.append(.lost(count: lost, reason: .spoolFailed(error)))
+            } else {
+                effects.append(.notice(.spoolReadFailed(error)))
+            }
         }
         if spool.count == 0 { effects.append(.notice(.spoolDrained(at: now))) }
         updateBuffered()

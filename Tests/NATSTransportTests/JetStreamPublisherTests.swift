@@ -159,9 +159,12 @@ struct JetStreamPublisherTests {
         #expect(firstDifference(ids, Feed.ids(1...600)) == "")
     }
 
-    @Test func spoolCarriesAnOutageBeyondMemory() throws {
+    @Test(arguments: ["memory", "disk"])
+    func spoolCarriesAnOutageBeyondMemory(kind: String) throws {
         let server = try NATSServer()
-        let spool = InMemorySpool(limit: 10_000)
+        let spoolDirectory = server.storeDirectory.appendingPathComponent("spool").path
+        let spool: any MessageSpool =
+            kind == "disk" ? try DiskSpool(directory: spoolDirectory, segmentBytes: 64 << 10) : InMemorySpool(limit: 10_000)
         let p = try makePublisher(server, core: .init(maxInFlight: 50, memoryLimitMessages: 100), spool: spool)
         for i in 1...200 { p.publish(Feed.event(i)) }
         #expect(p.flush(timeout: .seconds(30)))
@@ -174,6 +177,7 @@ struct JetStreamPublisherTests {
         let s = p.stats
         p.close()
         #expect(s.lost == 0)
+        #expect(spool.count == 0)
         #expect(firstDifference(try storedIds(server), Feed.ids(1...2_000)) == "")
     }
 
