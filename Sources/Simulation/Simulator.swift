@@ -63,6 +63,12 @@ public final class Simulator {
         case resyncCheck(fault: Int)
     }
 
+    /// Schedules an event, counting the ones that are work in flight.
+    func schedule(_ event: Event, at ns: Int64) {
+        if event.isWork { outstanding += 1 }
+        queue.schedule(event, at: Instant(nanoseconds: ns))
+    }
+
     struct ServerConnection {
         var id: ConnectionID
         var open: Bool
@@ -111,6 +117,8 @@ public final class Simulator {
     var everConnected = false
     var snapshotsSynthesized = 0
     var performingEffects = false
+    /// Scheduled deliveries, connects, REST answers and broker answers not yet handled.
+    var outstanding = 0
 
     public init(feed: RecordedFeed, scenario: Scenario, options: SimulationOptions) {
         self.feed = feed
@@ -157,8 +165,10 @@ public final class Simulator {
                 exchangeSends(record)
                 pending = try read(reader)
             } else if let (at, event) = queue.pop() {
-                // Past the recording's end only the work it caused (acks, retries) still runs.
-                if pending == nil && at.nanoseconds > feed.lastNs + drainAllowanceNs { break }
+                // Past the recording's end only the work it caused (deliveries, acks, resends, REST
+                // answers) still runs: once that is done the exchange has nothing more to say, and
+                // silence then is the end of the session, not a stalled feed.
+                if pending == nil && (at.nanoseconds > feed.lastNs + drainAllowanceNs || isQuiescent) { break }
                 nowNs = max(nowNs, at.nanoseconds)
                 handle(event)
             } else {
@@ -171,6 +181,9 @@ public final class Simulator {
         finish(wallStart: wallStart)
         return report
     }
+
+    /// No frame, REST answer or ack on its way, and nothing waiting for an ack.
+    var isQuiescent: Bool { outstanding == 0 && stack.publisher.windowCount == 0 }
 
     /// How long after the last record the loop keeps running queued work (resends, resyncs).
     var drainAllowanceNs: Int64 { 60_000_000_000 }
@@ -315,6 +328,7 @@ public final class Simulator {
 
     private func releaseReordered(_ i: Int) {
         var held = reorderHeld
+        let reorderHeldOriginal = reorderHeld
         reorderHeld.removeAll()
         // A seeded Fisher-Yates shuffle that never leaves the window in its original order.
         let original = held.map(\.2)
@@ -323,8 +337,15 @@ public final class Simulator {
                 held.swapAt(k, Int(random.next() % UInt64(k + 1)))
             }
         } while held.map(\.2) == original && Set(original).count > 1
-        if held.contains(where: { isBookFrame($0.1) }) {
-            for (_, frame, _) in held where isBookFrame(frame) { noteDamage(i, frame) }
+        // Only a book whose own frames changed order is damaged; shuffling across books breaks nothing.
+        for b in truth.books {
+            let mine = { (list: [(ConnectionID, [UInt8], Int64)]) in
+                list.filter { self.isBookFrame($0.1) && self.names($0.1, b.instrument.native) }.map(\.2)
+            }
+            let before = mine(reorderHeldOriginal), after = mine(held)
+            if before != after, let frame = held.first(where: { isBookFrame($0.1) && names($0.1, b.instrument.native) })?.1 {
+                noteDamage(i, frame)
+            }
         }
         faults[i].hit("reordered \(held.count) frames")
         for (id, frame, source) in held {
@@ -344,13 +365,19 @@ public final class Simulator {
             stack.receive(frame: frame, on: id, at: stackNow)
             afterStackCall()
         } else {
-            queue.schedule(.deliver(id, frame, sourceNs: sourceNs), at: Instant(nanoseconds: at))
+            schedule(.deliver(id, frame, sourceNs: sourceNs), at: at)
         }
     }
 
     private func matches(_ fault: Fault, _ frame: [UInt8]) -> Bool {
         guard let name = fault.instrument else { return true }
-        return frame.contains(subsequence: Array(name.utf8))
+        return names(frame, name)
+    }
+
+    /// Whether a frame names an instrument: as a whole JSON string, so `BTC-USDT` does not match
+    /// `BTC-USDT-SWAP` (Binance streams name it lower-case in `stream`, upper-case in `s`).
+    private func names(_ frame: [UInt8], _ native: String) -> Bool {
+        frame.contains(subsequence: Array("\"\(native)\"".utf8)) || frame.contains(subsequence: Array("book.\(native).".utf8))
     }
 
     /// Whether a frame carries book data, by the venues' channel markers (cheap, no parse).
@@ -376,7 +403,7 @@ public final class Simulator {
 
     private func noteDamage(_ i: Int, _ frame: [UInt8]) {
         guard isBookFrame(frame) else { return }
-        for b in truth.books where frame.contains(subsequence: Array(b.instrument.native.utf8)) {
+        for b in truth.books where names(frame, b.instrument.native) {
             if !faults[i].damagedBooks.contains(b.instrument.symbol) { faults[i].damagedBooks.append(b.instrument.symbol) }
         }
     }
@@ -384,6 +411,7 @@ public final class Simulator {
     // MARK: - Events
 
     private func handle(_ event: Event) {
+        if event.isWork { outstanding -= 1 }
         switch event {
         case .deliver(let id, let frame, let source):
             guard connections.contains(where: { $0.id == id && $0.open }) else { return }
@@ -508,7 +536,7 @@ public final class Simulator {
                 default: break
                 }
             }
-            queue.schedule(.connectResult(id, ok: !refused), at: Instant(nanoseconds: nowNs + delay))
+            schedule(.connectResult(id, ok: !refused), at: nowNs + delay)
         case .send(let id, let frame):
             exchangeReceives(frame, on: id)
         case .pong:
@@ -572,15 +600,15 @@ public final class Simulator {
                     let body = staleSnapshot(instrument, noOverlap: f.kind == .snapshotNoOverlap)
                 else { continue }
                 faults[i].hit(f.kind == .staleSnapshot ? "served a stale snapshot" : "served a snapshot with no overlap")
-                queue.schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+                schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: answerAt)
                 return
             default:
                 continue
             }
             faults[i].hit("answered HTTP \(status)")
             let retryAfter = f.delay.map { Nanoseconds($0) } ?? (status == 429 || status == 418 ? .seconds(1) : nil)
-            queue.schedule(.restAnswer(id, RestResponse(status: status, retryAfter: retryAfter, body: Array("{\"code\":-1003}".utf8)),
-                                       sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+            schedule(.restAnswer(id, RestResponse(status: status, retryAfter: retryAfter, body: Array("{\"code\":-1003}".utf8)),
+                                 sourceNs: nowNs), at: answerAt)
             return
         }
         // Recorded responses first (FIFO per URL) while they are not from the future; else the truth.
@@ -595,7 +623,7 @@ public final class Simulator {
                 usedWeight: headers.first { $0.name.lowercased() == "x-mbx-used-weight-1m" }.flatMap { Int($0.value) },
                 body: head.body)
             report.restFromRecording += 1
-            queue.schedule(.restAnswer(id, response, sourceNs: nowNs), at: Instant(nanoseconds: max(answerAt, head.atNs)))
+            schedule(.restAnswer(id, response, sourceNs: nowNs), at: max(answerAt, head.atNs))
             return
         }
         guard case .bookSnapshot(let instrument) = request.purpose, let sync = truth.sync(native: instrument.native),
@@ -603,11 +631,11 @@ public final class Simulator {
             let body = SnapshotSynthesis.restSnapshot(
                 venue: feed.venue, instrument: instrument, book: book, sequence: sequence, exchangeTimeNs: nowNs)
         else {
-            queue.schedule(.restAnswer(id, RestResponse(status: 503, body: Array("{}".utf8)), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+            schedule(.restAnswer(id, RestResponse(status: 503, body: Array("{}".utf8)), sourceNs: nowNs), at: answerAt)
             return
         }
         snapshotsSynthesized += 1
-        queue.schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: Instant(nanoseconds: answerAt))
+        schedule(.restAnswer(id, RestResponse(status: 200, body: body), sourceNs: nowNs), at: answerAt)
     }
 
     /// A snapshot older than what the collector has buffered: the truth book at an id far behind.
@@ -634,10 +662,10 @@ public final class Simulator {
             let storedBefore = broker.stored.count
             switch broker.receive(delivery.message, at: Instant(nanoseconds: nowNs)) {
             case .ack(let duplicate, let latency):
-                queue.schedule(.brokerAck(sequence: delivery.sequence, duplicate: duplicate), at: Instant(nanoseconds: nowNs + latency.value))
+                schedule(.brokerAck(sequence: delivery.sequence, duplicate: duplicate), at: nowNs + latency.value)
             case .noResponders:
                 markBroker(.noResponders, "a publish found no responders")
-                queue.schedule(.brokerNoResponders(sequence: delivery.sequence), at: Instant(nanoseconds: nowNs))
+                schedule(.brokerNoResponders(sequence: delivery.sequence), at: nowNs)
             case .silence:
                 markBroker(.brokerDown, "a publish went unanswered")
                 markBroker(.brokerRestart, "a publish was lost in the restart")
@@ -693,8 +721,8 @@ public final class Simulator {
             // The 24 h cut ends only the connection that reached its age; a close or reset ends all.
             let victims = f.kind == .forcedCut ? Array(connections.filter(\.open).prefix(1)) : connections.filter(\.open)
             for c in victims {
-                queue.schedule(.serverClose(c.id, code: f.kind == .connectionReset ? nil : (f.code ?? 1001), reset: f.kind == .connectionReset),
-                               at: Instant(nanoseconds: nowNs))
+                schedule(.serverClose(c.id, code: f.kind == .connectionReset ? nil : (f.code ?? 1001), reset: f.kind == .connectionReset),
+                         at: nowNs)
                 faults[i].hit(f.kind == .connectionReset ? "reset \(c.id)" : "closed \(c.id)")
             }
         case .connectionStall:
@@ -849,4 +877,14 @@ func sleepNanoseconds(_ ns: Int64) {
     var request = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+extension Simulator.Event {
+    /// Events that carry work begun before the recording ended (as opposed to timers and checks).
+    var isWork: Bool {
+        switch self {
+        case .deliver, .connectResult, .serverClose, .restAnswer, .brokerAck, .brokerNoResponders: return true
+        case .faultStart, .faultEnd, .serverPing, .tick, .checkpoint, .resyncCheck: return false
+        }
+    }
 }

@@ -88,7 +88,9 @@ public struct AnyBookSync: Sendable {
     /// Messages without ids (OKX before seqId existed) can never be recognised, so never are.
     @inline(__always)
     func isAlreadyApplied(_ update: BookUpdate) -> Bool {
-        guard update.kind == .delta, !update.sequence.isUnsequenced, let current = sequence else { return false }
+        guard !update.sequence.isUnsequenced, let current = sequence else { return false }
+        // A full book again at the very id the valid book stands at (a repeated subscription) changes nothing.
+        if update.kind == .snapshot { return update.sequence.last == current }
         let s = update.sequence
         guard s.last <= current else { return false }
         if let previous = s.previous { return previous < current }

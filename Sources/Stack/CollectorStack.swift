@@ -16,6 +16,8 @@ public struct CollectorStack {
     public private(set) var adapter: AnyVenueAdapter
     public private(set) var books: [AnyBookSync] = []
     private var bookIndex: [String: Int] = [:]
+    /// Per book slot, the venue sequence of the last book published.
+    private var lastPublishedSequence: [Int64?] = []
     public private(set) var publisher: PublisherCore
     private var supervisor: ReconnectSupervisor
     private var fetcher: SnapshotFetcher
@@ -277,6 +279,7 @@ public struct CollectorStack {
         if let i = bookIndex[instrument.native] { return i }
         books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
                                  okxProtocol: configuration.okxBookProtocol))
+        lastPublishedSequence.append(nil)
         bookIndex[instrument.native] = books.count - 1
         return books.count - 1
     }
@@ -293,6 +296,11 @@ public struct CollectorStack {
         for effect in bookEffects {
             switch effect {
             case .publish(let update):
+                // A resync that lands on the id already published (no update in between) would
+                // only repeat the same book under the same message id.
+                let sequence = update.sequence.last
+                if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
+                lastPublishedSequence[i] = sequence
                 guard let book = books[i].book else { continue }
                 let top = book.top(configuration.books.publishedDepth)
                 let view = OrderbookView(
