@@ -56,11 +56,12 @@ struct PriceLadder: Sendable {
         var i = keys.withUnsafeBufferPointer {
             lowerBound(UnsafeBufferPointer(rebasing: $0[base..<(base + n)]), key)
         }
-        if i < n && keys[base + i] == key {
+        let found = i < n && keys.withUnsafeBufferPointer { $0[base + i] == key }
+        if found {
             if remove {
                 removeLevel(rank: r, index: i)
             } else {
-                levels[base + i] = level
+                levels.withUnsafeMutableBufferPointer { $0[base + i] = level }
             }
             return
         }
@@ -75,12 +76,25 @@ struct PriceLadder: Sendable {
             base = Int(slots[r]) * PriceLadder.chunkCapacity
             n = Int(counts[r])
         }
-        shift(from: base + i, count: n - i, by: 1)
-        keys[base + i] = key
-        levels[base + i] = level
+        insert(key: key, level: level, at: base + i, moving: n - i)
         counts[r] += 1
         count += 1
         if i == n { lastKeys[r] = key }
+    }
+
+    /// Opens a place at slab index `at` by moving the `moving` entries there up by one, and fills it.
+    @usableFromInline
+    mutating func insert(key: Int64, level: BookLevel, at position: Int, moving: Int) {
+        keys.withUnsafeMutableBufferPointer { k in
+            let p = k.baseAddress! + position
+            if moving > 0 { UnsafeMutableRawPointer(p + 1).copyMemory(from: p, byteCount: moving * MemoryLayout<Int64>.stride) }
+            p.pointee = key
+        }
+        levels.withUnsafeMutableBufferPointer { l in
+            let p = l.baseAddress! + position
+            if moving > 0 { UnsafeMutableRawPointer(p + 1).copyMemory(from: p, byteCount: moving * MemoryLayout<BookLevel>.stride) }
+            p.pointee = level
+        }
     }
 
     /// Moves `count` entries starting at `start` by `offset` positions within the slab (regions may overlap).

@@ -125,4 +125,37 @@ import Testing
         }
         #expect(!book.isCrossed)
     }
+
+    /// Grow one side to 5000 levels (many chunk splits), thin it to a few (merges, emptied chunks),
+    /// then grow it again from the freed storage: best-first order and counts hold throughout.
+    @Test func survivesGrowingThinningAndRegrowing() throws {
+        var book = OrderBook()
+        var random = SeededRandom(seed: 9)
+        var present = Set<Int64>()
+        func check() {
+            let expected = present.sorted(by: >)
+            #expect(book.levels(.bid).map(\.price.mantissa) == expected)
+            #expect(book.bidCount == expected.count)
+            #expect(book.bestBid?.price.mantissa == expected.first)
+        }
+        for tick in Int64(1)...5000 {
+            let t = tick * 7919 % 5003  // a scrambled insertion order
+            try book.apply(side: .bid, price: FixedDecimal(mantissa: t, scale: 0), size: 1)
+            present.insert(t)
+        }
+        check()
+        for t in present.sorted() where random.next() % 50 != 0 {
+            try book.apply(side: .bid, price: FixedDecimal(mantissa: t, scale: 0), size: 0)
+            present.remove(t)
+        }
+        check()
+        #expect(book.bidCount < 300)
+        for _ in 0..<3000 {
+            let t = Int64(random.next() % 6000)
+            try book.apply(side: .bid, price: FixedDecimal(mantissa: t, scale: 0), size: 2)
+            present.insert(t)
+        }
+        check()
+        #expect(book.level(.bid, rank: book.bidCount - 1)?.price.mantissa == present.min())
+    }
 }
