@@ -158,6 +158,10 @@ struct CryptofeedImportErrorTests {
         #expect(throws: CryptofeedImportError.duplicateFile(file: okx)) {
             try CryptofeedImporter.importFeed(files: [okx, okx], output: out, options: options)
         }
+        let sameFileOtherPath = scratch.url.appendingPathComponent("sub/../OKX.ws.1.0").path
+        #expect(throws: CryptofeedImportError.duplicateFile(file: sameFileOtherPath)) {
+            try CryptofeedImporter.importFeed(files: [okx, sameFileOtherPath], output: out, options: options)
+        }
         #expect(throws: CryptofeedImportError.noFiles) {
             try CryptofeedImporter.importFeed(files: [], output: out, options: options)
         }

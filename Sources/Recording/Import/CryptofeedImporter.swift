@@ -84,7 +84,8 @@ public enum CryptofeedImporter {
         var named: [(String, CryptofeedFileName)] = []
         for file in files {
             guard let name = CryptofeedFileName(path: file) else { throw .unrecognizedFileName(file: file) }
-            if named.contains(where: { $0.0 == file }) { throw .duplicateFile(file: file) }
+            // The same capture twice (even by another path) would duplicate every record.
+            if named.contains(where: { $0.1 == name }) { throw .duplicateFile(file: file) }
             if let other = named.first, other.1.feed != name.feed {
                 throw .mixedFeeds(file: file, feed: name.feed, expected: other.1.feed)
             }
