@@ -22,6 +22,20 @@ struct FuzzTests {
             guard let lines = try? Captures.file(file) else { continue }
             frames += lines.filter { $0.kind == .received && $0.payload.count <= 2048 }.map(\.payload)
         }
+        // Small REST bodies of each shape (instruments listings are encoder-made: the captured ones are megabytes).
+        let listed = ["BTC-PERPETUAL", "BTC-24SEP21-8000-P"].compactMap { InstrumentNaming.instrument(venue: .deribit, native: $0) }
+        var listing: [UInt8] = []
+        DeribitFrameEncoder().encodeInstruments(listed, into: &listing)
+        frames.append(listing)
+        listing.removeAll()
+        OKXFrameEncoder().encodeInstruments(
+            ["BTC-USDT", "BTC-USD-220527"].compactMap { InstrumentNaming.instrument(venue: .okx, native: $0) }, into: &listing)
+        frames.append(listing)
+        listing.removeAll()
+        BinanceFrameEncoder(venue: .binanceFutures).encodeExchangeInfo(
+            ["BTCUSDT", "ETHUSDT_240927"].compactMap { InstrumentNaming.instrument(venue: .binanceFutures, native: $0) }, into: &listing)
+        frames.append(listing)
+        frames.append(Array(#"{"trades":["BTC-USDT","BTC-USD-22K27"],"l2_book":["UNI-USD-PERP"]}"#.utf8))
         var m = RoundTripTests.Maker(rng: SeededRandom(seed: 99))
         let futures = InstrumentNaming.instrument(venue: .binanceFutures, native: "BTCUSDT")!
         let okx = InstrumentNaming.instrument(venue: .okx, native: "BTC-USDT-SWAP")!
@@ -103,6 +117,25 @@ struct FuzzTests {
             }
         }
 
+        /// REST bodies and instruments listings through the same mutations (no crash, typed failure).
+        mutating func parseRest(_ k: Int, _ body: [UInt8]) -> Bool {
+            let i = Instrument(venue: .okx, native: "BTC-USDT-SWAP", base: "BTC", quote: "USDT", kind: .perpetual)
+            switch k % 8 {
+            case 0: return (try? binance.parseSnapshot(body: body, instrument: i, receivedAt: .zero).get()) == nil
+            case 1: return (try? futures.parseRestResponse(body: body, purpose: .openInterest(i), receivedAt: .zero).get()) == nil
+            case 2: return (try? okx.parseSnapshot(body: body, instrument: i, receivedAt: .zero).get()) == nil
+            case 3: return (try? deribit.parseRestResponse(body: body, purpose: .funding(i), receivedAt: .zero).get()) == nil
+            case 4: return (try? InstrumentCatalog.binance(exchangeInfo: body, venue: .binanceFutures)) == nil
+            case 5:
+                var c = InstrumentCatalog(venue: .okx)
+                return (try? c.addOKXInstruments(body)) == nil
+            case 6:
+                var c = InstrumentCatalog(venue: .deribit)
+                return (try? c.addDeribitInstruments(body)) == nil
+            default: return (try? Subscription.fromCryptofeedConfiguration(json: body, venue: .okx)) == nil
+            }
+        }
+
         var frames: Int { binance.counters.frames + futures.counters.frames + okx.counters.frames + deribit.counters.frames }
         var errors: Int { binance.counters.errors + futures.counters.errors + okx.counters.errors + deribit.counters.errors }
     }
@@ -116,6 +149,8 @@ struct FuzzTests {
         var errorOutputs = 0
         var badOffsets = 0
         var emptyOutputs = 0
+        var restFailures = 0
+        var restCountedErrors = 0
         let total = Self.inputCount
         for k in 0..<total {
             let frame: [UInt8]
@@ -128,6 +163,11 @@ struct FuzzTests {
             }
             out.removeAll(keepingCapacity: true)
             adapters.parse(k, frame, into: &out)
+            if k % 16 == 0 {
+                let before = adapters.errors
+                if adapters.parseRest(k / 16, frame) { restFailures += 1 }
+                restCountedErrors += adapters.errors - before
+            }
             if out.isEmpty { emptyOutputs += 1 }
             for o in out {
                 guard case .error(let e) = o else { continue }
@@ -136,10 +176,12 @@ struct FuzzTests {
             }
         }
         #expect(adapters.frames == total)
-        #expect(adapters.errors == errorOutputs, "every error is both reported and counted")
+        #expect(adapters.errors == errorOutputs + restCountedErrors, "every frame error is both reported and counted")
+        #expect(restCountedErrors > 0 && restCountedErrors <= restFailures)
         #expect(badOffsets == 0)
         #expect(errorOutputs > total / 4, "mutations must mostly break frames")
         #expect(errorOutputs < total, "some mutated frames still parse")
+        #expect(restFailures > 0, "REST parsers saw the mutated inputs too")
         _ = emptyOutputs  // a frame may legitimately yield nothing (e.g. a markPrice without funding)
     }
 }

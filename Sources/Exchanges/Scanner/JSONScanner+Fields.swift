@@ -9,10 +9,54 @@ extension JSONScanner {
         FrameError(reason, field: "\(field)", offset: offset)
     }
 
+    /// One pass over the common case, `"-?digits[.digits]"` quoted or bare with at most 18 digits
+    /// (no overflow possible), giving what `FixedDecimal.parse` gives; nil (position unchanged)
+    /// for anything else, which then takes the general path.
+    @inlinable @inline(__always)
+    mutating func plainDecimal() -> FixedDecimal? {
+        let n = bytes.count
+        var i = position
+        let quoted = i < n && bytes[i] == UInt8(ascii: "\"")
+        if quoted { i &+= 1 }
+        let negative = i < n && bytes[i] == UInt8(ascii: "-")
+        if negative { i &+= 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var scale = 0
+        var dot = false
+        while i < n {
+            let c = bytes[i]
+            let d = c &- 48
+            if d < 10 {
+                mantissa = mantissa &* 10 &+ Int64(d)
+                digits &+= 1
+                if dot { scale &+= 1 }
+            } else if c == UInt8(ascii: ".") && !dot {
+                dot = true
+            } else {
+                break
+            }
+            i &+= 1
+        }
+        guard digits > 0 && digits <= 18 else { return nil }
+        if quoted {
+            guard i < n && bytes[i] == UInt8(ascii: "\"") else { return nil }
+            i &+= 1
+        } else if i < n {
+            let c = bytes[i]
+            if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") {
+                return nil
+            }
+        }
+        position = i
+        return FixedDecimal(mantissa: negative ? -mantissa : mantissa, scale: UInt8(scale))
+    }
+
     /// A decimal sent as a string or a number.
     @inlinable
     public mutating func decimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
         skipWhitespace()
+        if let d = plainDecimal() { return d }
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number else { throw fieldError(.invalidNumber, field, at: at) }
@@ -24,6 +68,7 @@ extension JSONScanner {
     @inlinable
     public mutating func optionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
         skipWhitespace()
+        if let d = plainDecimal() { return d }
         let at = position
         let s = try readScalar(field: field)
         if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
