@@ -11,6 +11,17 @@ public enum RecordingTail: Sendable, Equatable {
     case truncated(offset: Int64, unreadableBytes: Int64)
 }
 
+/// A damaged region that `salvage` mode skipped.
+public struct RecordingDamage: Sendable, Equatable {
+    /// Where the damage was detected (as in `RecordingError.corruptFrame`).
+    public var offset: Int64
+    /// Start of the frame (its frame info) that could not be read.
+    public var frameOffset: Int64
+    /// Bytes skipped from `frameOffset` to the next intact frame (or the end of the file).
+    public var skippedBytes: Int64
+    public var reason: CorruptionReason
+}
+
 /// Reads a recording frame by frame: memory stays bounded by the largest frame (~1 MB), whatever the
 /// file size. Each frame is decompressed into one reused buffer and its records are handed out as
 /// borrowed `RecordView`s.
@@ -35,6 +46,12 @@ public final class RecordingReader {
     private var cursor: Int64
     private var framePosition = 0
     private var failure: RecordingError?
+
+    /// Read past damaged frames instead of stopping at the first: each is reported in `damage`.
+    /// Off by default, so damage is never skipped silently.
+    public var salvage = false
+    /// Damaged regions skipped in `salvage` mode, in file order.
+    public private(set) var damage: [RecordingDamage] = []
 
     /// Data frames decoded since opening or the last `rewind()`.
     public private(set) var framesRead = 0
@@ -144,6 +161,7 @@ public final class RecordingReader {
         framePosition = 0
         tail = .notReached
         failure = nil
+        damage = []
         framesRead = 0
         rawBytesRead = 0
         compressedBytesRead = 0
@@ -300,15 +318,73 @@ public final class RecordingReader {
     // MARK: Frames
 
     private func corrupt(_ offset: Int64, _ reason: CorruptionReason) -> RecordingError {
-        let error = RecordingError.corruptFrame(path: path, offset: offset, reason: reason)
-        failure = error
-        return error
+        .corruptFrame(path: path, offset: offset, reason: reason)
     }
 
     /// Decodes the next data frame into `frame`; false at the end of the data (and `tail` is set).
+    /// Damage stops the reader for good, unless `salvage` is on: then it is noted in `damage` and
+    /// reading goes on at the next intact frame.
     private func loadNextFrame() throws(RecordingError) -> Bool {
         if let failure { throw failure }
-        guard tail == .notReached else { return false }
+        while tail == .notReached {
+            do {
+                return try decodeNextFrame()
+            } catch {
+                guard salvage, case .corruptFrame(_, let offset, let reason) = error else {
+                    failure = error
+                    throw error
+                }
+                let start = cursor
+                let resume = try nextIntactFrame(after: start)
+                damage.append(RecordingDamage(offset: offset, frameOffset: start, skippedBytes: (resume ?? fileSize) - start, reason: reason))
+                guard let resume else {
+                    tail = .truncated(offset: start, unreadableBytes: fileSize - start)
+                    return false
+                }
+                cursor = resume
+            }
+        }
+        return false
+    }
+
+    /// Where reading can go on after damage at `start`: past the frame when its frame info is intact,
+    /// else the next offset holding a valid frame info or footer (nil when there is none).
+    private func nextIntactFrame(after start: Int64) throws(RecordingError) -> Int64? {
+        let head = try file.readBytes(count: FrameInfo.frameSize, at: start)
+        if head.count == FrameInfo.frameSize,
+            head.withUnsafeBytes({ $0.baseAddress!.loadLittleEndian(at: 0, as: UInt32.self) }) == FrameFormat.frameInfoMagic,
+            let info = head.withUnsafeBytes({ FrameInfo.load(payload: $0.baseAddress! + 8) }),
+            start + Int64(FrameInfo.frameSize) + Int64(info.compressedSize) <= fileSize
+        {
+            return start + Int64(FrameInfo.frameSize) + Int64(info.compressedSize)
+        }
+        // Scan for the next frame info or footer magic, in chunks (constant memory).
+        let chunkSize = 64 << 10
+        var position = start + 1
+        while position + Int64(FrameFormat.skippableHeaderSize) <= fileSize {
+            let chunk = try file.readBytes(count: chunkSize + 3, at: position)
+            guard chunk.count >= 4 else { break }
+            for i in 0...(chunk.count - 4) where chunk[i + 1] == 0x2A && chunk[i + 2] == 0x4D && chunk[i + 3] == 0x18 {
+                let at = position + Int64(i)
+                if chunk[i] == 0x51 {
+                    let candidate = try file.readBytes(count: FrameInfo.frameSize, at: at)
+                    if candidate.count == FrameInfo.frameSize,
+                        candidate.withUnsafeBytes({ $0.baseAddress!.loadLittleEndian(at: 4, as: UInt32.self) }) == UInt32(FrameInfo.payloadSize),
+                        candidate.withUnsafeBytes({ FrameInfo.load(payload: $0.baseAddress! + 8) }) != nil
+                    {
+                        return at
+                    }
+                } else if chunk[i] == 0x52, at + 8 <= fileSize {
+                    let size = try file.readBytes(count: 8, at: at).withUnsafeBytes { $0.baseAddress!.loadLittleEndian(at: 4, as: UInt32.self) }
+                    if at + 8 + Int64(size) == fileSize, case .valid = try verifyFooter(at: at, payloadSize: Int(size)) { return at }
+                }
+            }
+            position += Int64(chunkSize)
+        }
+        return nil
+    }
+
+    private func decodeNextFrame() throws(RecordingError) -> Bool {
         frame.count = 0
         framePosition = 0
         let head = UnsafeRawPointer(scratch.base)

@@ -20,6 +20,8 @@ public struct RecordingStats: Sendable, Equatable {
     public var endedCleanly = false
     /// Bytes after the last complete frame of a file without footer.
     public var unreadableBytes: Int64 = 0
+    /// Damaged regions skipped (only in the reader's `salvage` mode; otherwise damage throws).
+    public var damage: [RecordingDamage] = []
 
     public init() {}
 
@@ -61,6 +63,7 @@ extension RecordingReader {
         stats.compressedBytes = compressedBytesRead
         stats.frames = framesRead
         stats.fileBytes = fileSize
+        stats.damage = damage
         switch tail {
         case .clean:
             stats.endedCleanly = true

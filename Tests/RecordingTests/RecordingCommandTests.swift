@@ -148,6 +148,16 @@ struct RecordingCommandTests {
         #expect(corrupt.status != 0)
         #expect(corrupt.stderrText.contains("corrupt data at byte offset \(middle.offset + 48)"))
 
+        // --salvage reads past it and lists the damage.
+        let salvaged = try TestEnvironment.marketprism("inspect", scratch.path("flip.mprec"), "--salvage", "--json")
+        #expect(salvaged.status == 0, "\(salvaged.stderrText)")
+        let salvageReport = try json(salvaged.stdoutText)
+        let damage = try #require(salvageReport["damage"] as? [[String: Any]])
+        #expect(damage.count == 1 && damage.first?["frame_offset"] as? Int64 == middle.offset)
+        #expect(salvageReport["records"] as? Int == index.reduce(0) { $0 + $1.recordCount } - middle.recordCount)
+        let salvagedCat = try TestEnvironment.marketprism("cat", scratch.path("flip.mprec"), "--salvage")
+        #expect(salvagedCat.status == 0 && salvagedCat.stderrText.contains("damaged frame at byte offset \(middle.offset)"))
+
         let badKind = try TestEnvironment.marketprism("cat", recording, "--kind", "trades")
         #expect(badKind.status != 0 && badKind.stderrText.contains("unknown kind 'trades'"))
         let badTime = try TestEnvironment.marketprism("cat", recording, "--from", "yesterday")

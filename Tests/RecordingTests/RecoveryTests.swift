@@ -4,6 +4,11 @@ import Recording
 import TestSupport
 import Testing
 
+enum FrameMagic {
+    /// The frame info magic 0x184D2A51 with its first stored byte (0x51) inverted.
+    static let infoWithFirstByteFlipped: UInt32 = 0x184D_2A51 ^ 0xFF
+}
+
 /// What a crash, a cut copy or a damaged disk does to a recording, and what the reader makes of it.
 @Suite("Recording recovery")
 struct RecoveryTests {
@@ -70,6 +75,41 @@ struct RecoveryTests {
                 #expect(throws: RecordingError.self) { try RecordingReader(path: damagedPath).stats() }
             }
         }
+    }
+
+    @Test("salvage mode skips damaged frames, reports each, and reads every intact one")
+    func salvage() throws {
+        let (scratch, path, records) = try Self.sample(seed: 10, count: 120)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let index = try RecordingReader(path: path).frameIndex()
+        #expect(index.count >= 8)
+        // Damage the data of frame 2, the frame info magic of frame 5, and the footer.
+        let (a, b) = (index[2], index[5])
+        let footer = Int(index.last!.offset + index.last!.totalSize)
+        var damaged = data
+        damaged[Int(a.offset) + 60] ^= 0x10
+        damaged[Int(b.offset)] ^= 0xFF
+        damaged[footer + 12] ^= 0x01
+        let damagedPath = scratch.path("salvage.mprec")
+        try damaged.write(to: URL(fileURLWithPath: damagedPath))
+
+        #expect(throws: RecordingError.self) { try RecordingReader(path: damagedPath).readAll() }
+        let reader = try RecordingReader(path: damagedPath)
+        reader.salvage = true
+        let back = try reader.readAll()
+        func recordsOf(_ frame: Int) -> Range<Int> {
+            let start = index[..<frame].reduce(0) { $0 + $1.recordCount }
+            return start..<(start + index[frame].recordCount)
+        }
+        let lost = Set(recordsOf(2)).union(recordsOf(5))
+        #expect(back == records.indices.filter { !lost.contains($0) }.map { records[$0] })
+        #expect(reader.damage.map(\.frameOffset) == [a.offset, b.offset, Int64(footer)])
+        #expect(reader.damage[0].skippedBytes == a.totalSize && reader.damage[1].skippedBytes == b.totalSize)
+        #expect(reader.damage[0].reason == .frameChecksumMismatch)
+        #expect(reader.damage[1].reason == .unexpectedFrame(magic: FrameMagic.infoWithFirstByteFlipped))
+        #expect(reader.tail == .truncated(offset: Int64(footer), unreadableBytes: Int64(data.count - footer)))
+        let stats = try reader.stats()
+        #expect(stats.damage.count == 3 && stats.records == back.count)
     }
 
     @Test("a damaged footer is corruption; the frame index then falls back to the frame infos")

@@ -17,7 +17,8 @@ struct CatCommand: ParsableCommand {
 
             Times are Unix seconds (1633998512.5), nanoseconds with an ns suffix (1633998512500000000ns) \
             or ISO-8601 UTC (2021-10-12T00:28:32.5Z). --from is inclusive, --to exclusive. A truncated file \
-            prints every complete record and a warning on stderr; damaged data is an error (exit status 2).
+            prints every complete record and a warning on stderr; damaged data is an error (exit status 2), \
+            or with --salvage a warning per damaged frame skipped.
 
             Examples:
               marketprism cat okx.mprec --kind ws_received
@@ -39,6 +40,9 @@ struct CatCommand: ParsableCommand {
 
     @Option(help: "Only records before this time.")
     var to: String?
+
+    @Flag(help: "Skip damaged frames (reported on stderr) instead of stopping at the first.")
+    var salvage = false
 
     func run() throws {
         var kindMask = [Bool](repeating: kinds.isEmpty, count: 8)
@@ -82,6 +86,7 @@ struct CatCommand: ParsableCommand {
         let reader: RecordingReader
         do {
             reader = try RecordingReader(path: recording)
+            reader.salvage = salvage
             if let fromNs { try reader.seek(toWallNs: fromNs) }
             try reader.forEachRecord { record in
                 guard kindMask[Int(record.kind.code)] else { return }
@@ -97,6 +102,10 @@ struct CatCommand: ParsableCommand {
             throw CLIError(String(describing: error))
         }
         flushOut()
+        for d in reader.damage {
+            FileHandle.standardError.write(
+                Data("marketprism: warning: \(recording): damaged frame at byte offset \(d.frameOffset) skipped (\(d.skippedBytes) bytes): \(d.reason)\n".utf8))
+        }
         if case .truncated(let offset, let unreadable) = reader.tail {
             FileHandle.standardError.write(
                 Data("marketprism: warning: \(recording) is truncated at byte offset \(offset) (no index footer); \(unreadable) unreadable bytes skipped\n".utf8))

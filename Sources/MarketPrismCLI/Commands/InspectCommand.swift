@@ -11,14 +11,17 @@ struct InspectCommand: ParsableCommand {
             running recorder) is read up to its last complete frame and reported as truncated; damaged data \
             is an error with its byte offset (exit status 2).
 
+            With --salvage, damaged frames are skipped and listed (offset, reason, bytes skipped) instead.
+
             JSON keys: records, kinds {kind: count}, streams {id: count}, stream_labels {id: label}, first_ns, \
             last_ns, raw_bytes, payload_bytes, compressed_bytes, file_bytes, ratio, frames, ended_cleanly, \
-            truncated, unreadable_bytes, header {venue, subscription, host, tool_version, start_ns, segment, \
-            format_version}.
+            truncated, unreadable_bytes, damage [{offset, frame_offset, skipped_bytes, reason}], \
+            header {venue, subscription, host, tool_version, start_ns, segment, format_version}.
 
             Examples:
               marketprism inspect okx.mprec
               marketprism inspect okx.mprec --json
+              marketprism inspect damaged.mprec --salvage
             """)
 
     @Argument(help: "The recording.")
@@ -27,11 +30,15 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (sorted keys) instead of text.")
     var json = false
 
+    @Flag(help: "Skip damaged frames and report them instead of stopping at the first.")
+    var salvage = false
+
     func run() throws {
         let reader: RecordingReader
         let stats: RecordingStats
         do {
             reader = try RecordingReader(path: recording)
+            reader.salvage = salvage
             stats = try reader.stats()
         } catch {
             throw CLIError(error.description)
@@ -68,6 +75,9 @@ struct InspectCommand: ParsableCommand {
             "ended_cleanly": stats.endedCleanly,
             "truncated": stats.truncated,
             "unreadable_bytes": stats.unreadableBytes,
+            "damage": stats.damage.map { d -> [String: Any] in
+                ["offset": d.offset, "frame_offset": d.frameOffset, "skipped_bytes": d.skippedBytes, "reason": d.reason.description]
+            },
             "header": [
                 "venue": header.venue,
                 "subscription": header.subscription,
@@ -112,6 +122,9 @@ struct InspectCommand: ParsableCommand {
             "bytes",
             "raw \(grouped(stats.rawBytes)) (payload \(grouped(stats.payloadBytes))), stored \(grouped(stats.compressedBytes)), "
                 + "ratio \(String(format: "%.2f", stats.compressionRatio))x, \(stats.frames) frames")
+        for d in stats.damage {
+            row("DAMAGED", "frame at \(d.frameOffset): \(d.reason) (at \(d.offset)); \(grouped(d.skippedBytes)) bytes skipped")
+        }
         if stats.endedCleanly {
             row("ended", "cleanly (index footer present)")
         } else {
