@@ -8,28 +8,32 @@ public enum OKXChecksum {
     /// Levels per side that enter the checksum.
     public static let depth = 25
 
-    /// The checksum of `book`'s current top 25 levels a side, with no heap allocation.
+    /// The checksum of `book`'s current top 25 levels a side, with no heap allocation: each level's
+    /// text goes through a small stack buffer and the CRC runs on incrementally.
     public static func compute(_ book: OrderBook) -> Int32 {
-        // 2 sides x 25 levels x (price + size + 2 separators).
-        let capacity = 2 * depth * (2 * FixedDecimal.maxTextLength + 2)
+        // ":" price ":" size, at most.
+        let capacity = 2 * FixedDecimal.maxTextLength + 2
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return 0 }
-            var n = 0
+            var crc: UInt32 = 0
+            var first = true
             func append(_ level: BookLevel) {
-                if n > 0 {
-                    base[n] = UInt8(ascii: ":")
-                    n += 1
+                var n = 0
+                if !first {
+                    base[0] = UInt8(ascii: ":")
+                    n = 1
                 }
+                first = false
                 n += level.price.writeText(into: base + n)
                 base[n] = UInt8(ascii: ":")
                 n += 1
                 n += level.size.writeText(into: base + n)
+                crc = CRC32.updateSliced(crc, UnsafeRawBufferPointer(start: base, count: n))
             }
             for rank in 0..<depth {
                 if let bid = book.level(.bid, rank: rank) { append(bid) }
                 if let ask = book.level(.ask, rank: rank) { append(ask) }
             }
-            let crc = CRC32.updateSliced(0, UnsafeRawBufferPointer(start: base, count: n))
             return Int32(bitPattern: crc)
         }
     }
