@@ -1,3 +1,5 @@
+import Model
+
 /// Expiry dates in the normalized `YYYYMMDD` form, from each venue's spelling:
 /// epoch milliseconds, OKX/Binance `YYMMDD`, Deribit `24SEP21`, cryptofeed `21U24`.
 public enum ExpiryDate {
@@ -5,41 +7,18 @@ public enum ExpiryDate {
     /// Futures month codes as cryptofeed (and CME) use them, January first.
     static let monthCodes: [Character] = ["F", "G", "H", "J", "K", "M", "N", "Q", "U", "V", "X", "Z"]
 
-    /// `YYYYMMDD` of a UTC instant given in epoch milliseconds (days-from-civil inverse, Howard Hinnant's algorithm).
+    /// `YYYYMMDD` of a UTC instant given in epoch milliseconds.
     /// Input is clamped to +-10^15 ms (about +-31,000 years) so hostile values cannot overflow.
     public static func fromMilliseconds(_ milliseconds: Int64) -> String {
         let ms = min(max(milliseconds, -1_000_000_000_000_000), 1_000_000_000_000_000)
-        let (y, m, d) = civil(daysSinceEpoch: ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
+        let (y, m, d) = CivilDate.date(daysSinceEpoch: ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         return format(year: y, month: m, day: d)
-    }
-
-    static func civil(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    /// Days since 1970-01-01 of a civil date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     /// Epoch milliseconds at 00:00 UTC of a `YYYYMMDD` date.
     public static func milliseconds(of expiry: String) -> Int64? {
         guard let (y, m, d) = components(expiry) else { return nil }
-        return days(year: y, month: m, day: d) * 86_400_000
+        return CivilDate.days(year: y, month: m, day: d) * 86_400_000
     }
 
     static func components(_ expiry: String) -> (Int64, Int64, Int64)? {

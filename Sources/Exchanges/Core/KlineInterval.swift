@@ -1,3 +1,5 @@
+import Model
+
 /// Candle intervals in the venue-neutral spelling (`1m`, `15m`, `1h`, `4h`, `1d`, `1w`, `1M`) and
 /// the arithmetic to find a candle's close time where the venue sends only its open time.
 public enum KlineInterval {
@@ -21,9 +23,9 @@ public enum KlineInterval {
         if let ms = milliseconds(interval) { return openTime + ms - 1 }
         guard interval.last == "M", let n = Int64(interval.dropLast()), n > 0, n < 100_000 else { return nil }
         let days = openTime >= 0 ? openTime / 86_400_000 : (openTime - 86_399_999) / 86_400_000
-        let (y, m, d) = ExpiryDate.civil(daysSinceEpoch: days)
+        let (y, m, d) = CivilDate.date(daysSinceEpoch: days)
         let months = (m - 1) + n
-        let next = ExpiryDate.days(year: y + months / 12, month: months % 12 + 1, day: d)
+        let next = CivilDate.days(year: y + months / 12, month: months % 12 + 1, day: d)
         return next * 86_400_000 + (openTime - days * 86_400_000) - 1
     }
 
