@@ -15,6 +15,7 @@ let package = Package(
         suite("RecordingBenchmarks", dependencies: ["Recording", "Model"]),
         suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
         suite("BookBenchmarks", dependencies: ["Books", "Model"]),
+        suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"]),
     ]
 )
 

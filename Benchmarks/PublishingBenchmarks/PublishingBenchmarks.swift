@@ -1,0 +1,160 @@
+import Benchmark
+import Foundation
+import Model
+import NATSTransport
+import Publishing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Publisher throughput. Targets (issue 6): the core's encode+publish path into the in-process sink
+// >= 1,000,000 msg/s; JetStream publish with acks >= 100,000 msg/s on loopback. The custom metrics
+// report messages per second for each iteration; quote their medians. "thread CPU" divides by the
+// benchmark thread's CPU time (fairer on this shared 2-core machine); "wall" is elapsed time.
+
+let messagesPerSecond = BenchmarkMetric.custom("msg/s (wall)", polarity: .prefersLarger, useScalingFactor: false)
+let messagesPerSecondCPU = BenchmarkMetric.custom("msg/s (thread CPU)", polarity: .prefersLarger, useScalingFactor: false)
+
+func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func rate(_ count: Int, _ ns: UInt64) -> Int { Int(Double(count) * 1e9 / Double(max(ns, 1))) }
+
+/// A realistic mix: 9 trades to 1 top-20 book, three instruments on three venues.
+enum Events {
+    static let instruments = [
+        Instrument(venue: .binance, native: "BTCUSDT", base: "BTC", quote: "USDT", kind: .spot),
+        Instrument(venue: .okx, native: "ETH-USDT-SWAP", base: "ETH", quote: "USDT", kind: .perpetual),
+        Instrument(venue: .deribit, native: "BTC-PERPETUAL", base: "BTC", quote: "USD", kind: .perpetual),
+    ]
+
+    static func make(count: Int, booksEvery: Int = 10) -> [PublishableEvent] {
+        var random = SeededRandom(seed: 6)
+        return (0..<count).map { i in
+            let instrument = instruments[i % instruments.count]
+            let t = Instant.milliseconds(1_714_564_800_000 + Int64(i / 4))
+            let price = FixedDecimal(mantissa: 6_400_000 + Int64(random.next() % 5_000), scale: 2)
+            if booksEvery > 0 && i % booksEvery == 0 {
+                let bids = (0..<20).map { BookLevel(price: price - FixedDecimal(mantissa: Int64($0), scale: 2), size: FixedDecimal(mantissa: 1_500 + Int64($0), scale: 4)) }
+                let asks = (0..<20).map { BookLevel(price: price + FixedDecimal(mantissa: Int64($0) + 1, scale: 2), size: FixedDecimal(mantissa: 2_500 + Int64($0), scale: 4)) }
+                return .orderbook(OrderbookView(instrument: instrument, bids: bids, asks: asks, sequence: Int64(i), exchangeTime: t, receiveTime: t + .microseconds(400)))
+            }
+            return .trade(
+                Trade(
+                    instrument: instrument, tradeId: String(1_000_000_000 + i), price: price,
+                    quantity: FixedDecimal(mantissa: Int64(random.next() % 100_000) + 1, scale: 8), side: i & 1 == 0 ? .buy : .sell,
+                    exchangeTime: t, receiveTime: t + .microseconds(250)))
+        }
+    }
+}
+
+/// A JetStream nats-server on a free loopback port with its store in a temporary directory.
+final class BenchServer {
+    let process = Process()
+    let directory: String
+    let port: UInt16
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("marketprism-natsbench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        port = Self.freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
+        process.arguments = ["-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<400 where (try? JetStreamAdmin(NATSConnectionOptions(urls: [url]))) == nil { usleep(25_000) }
+    }
+
+    var url: String { "nats://127.0.0.1:\(port)" }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func freePort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+}
+
+nonisolated(unsafe) var server: BenchServer?
+
+let benchmarks: @Sendable () -> Void = {
+    let coreEvents = Events.make(count: 1_000_000)
+    let tradesOnly = Events.make(count: 1_000_000, booksEvery: 0)
+
+    func configuration() -> Benchmark.Configuration {
+        .init(
+            metrics: [.wallClock, .cpuTotal, .peakMemoryResident, messagesPerSecond, messagesPerSecondCPU],
+            timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10)
+    }
+
+    func corePublish(_ events: [PublishableEvent], _ benchmark: Benchmark) {
+        var publisher = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 4096)))
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = threadCPUNanoseconds()
+        benchmark.startMeasurement()
+        var now = Instant.zero
+        for (i, event) in events.enumerated() {
+            publisher.publish(event, at: now)
+            now.nanoseconds &+= 1
+            if i & 0xFFFF == 0xFFFF { publisher.sink.removeAll() }  // keep the sink's memory flat
+        }
+        benchmark.stopMeasurement()
+        benchmark.measurement(messagesPerSecond, rate(events.count, DispatchTime.now().uptimeNanoseconds - start))
+        benchmark.measurement(messagesPerSecondCPU, rate(events.count, threadCPUNanoseconds() - cpuStart))
+        precondition(publisher.stats.acked == events.count)
+    }
+
+    Benchmark("Core encode+publish into the in-process sink (1M events, 10% top-20 books)", configuration: configuration()) {
+        corePublish(coreEvents, $0)
+    }
+
+    Benchmark("Core encode+publish into the in-process sink (1M trades)", configuration: configuration()) {
+        corePublish(tradesOnly, $0)
+    }
+
+    let jetStreamEvents = Array(tradesOnly.prefix(300_000))
+    Benchmark(
+        "JetStream publish with acks, loopback nats-server (300k trades, file storage)",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, messagesPerSecond], timeUnits: .milliseconds, warmupIterations: 1,
+            maxDuration: .seconds(60), maxIterations: 8,
+            setup: { server = try BenchServer() },
+            teardown: {
+                server?.stop()
+                server = nil
+            })
+    ) { benchmark in
+        guard let server else { return }
+        let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [server.url]))
+        try? admin.deleteStream("MARKET_DATA")  // each iteration stores every message anew (no dedup hits)
+        admin.close()
+        let publisher = JetStreamPublisher(
+            JetStreamPublisher.Configuration(
+                connection: NATSConnectionOptions(urls: [server.url]), core: .init(maxInFlight: 8_192)))
+        try publisher.start()
+        let start = DispatchTime.now().uptimeNanoseconds
+        benchmark.startMeasurement()
+        for event in jetStreamEvents { publisher.publish(event) }
+        let settled = publisher.flush(timeout: .seconds(120))
+        benchmark.stopMeasurement()
+        benchmark.measurement(messagesPerSecond, rate(jetStreamEvents.count, DispatchTime.now().uptimeNanoseconds - start))
+        publisher.close()
+        precondition(settled && publisher.stats.acked == jetStreamEvents.count, "not every message was acked")
+    }
+}
