@@ -40,6 +40,8 @@ public struct RecordedFeed: Sendable {
     public var catalog: InstrumentCatalog
     public var firstNs: Int64
     public var lastNs: Int64
+    /// The first received websocket frame: scenario times count from here.
+    public var firstFrameNs: Int64
     public var receivedFrames: Int
     /// Snapshot and other REST responses by URL, in recorded order (served first-in-first-out).
     public var responses: [String: [RecordedResponse]]
@@ -52,7 +54,7 @@ public struct RecordedFeed: Sendable {
         }
         var catalog = InstrumentCatalog(venue: venue)
         var responses: [String: [RecordedResponse]] = [:]
-        var firstNs = Int64.max, lastNs = Int64.min, received = 0
+        var firstNs = Int64.max, lastNs = Int64.min, received = 0, firstFrameNs = Int64.max
         do {
             try reader.forEachRecord { r in
                 firstNs = min(firstNs, r.wallNs)
@@ -60,6 +62,7 @@ public struct RecordedFeed: Sendable {
                 switch r.kind {
                 case .wsReceived:
                     received += 1
+                    firstFrameNs = min(firstFrameNs, r.wallNs)
                 case .restResponse:
                     let url = r.url ?? ""
                     let body = Array(r.payload)
@@ -97,7 +100,7 @@ public struct RecordedFeed: Sendable {
         }
         return RecordedFeed(
             path: path, header: reader.header, venue: venue, subscription: subscription, catalog: catalog,
-            firstNs: firstNs, lastNs: lastNs, receivedFrames: received, responses: responses)
+            firstNs: firstNs, lastNs: lastNs, firstFrameNs: firstFrameNs, receivedFrames: received, responses: responses)
     }
 
     /// The instrument a snapshot URL asks for (`symbol=`, `instId=`, `instrument_name=`).

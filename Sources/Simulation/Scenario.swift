@@ -97,7 +97,7 @@ public enum FaultKind: String, CaseIterable, Sendable {
     public var family: String { String(rawValue.prefix { $0 != "." }) }
 }
 
-/// One scheduled fault. Times are offsets from the recording's first record.
+/// One scheduled fault. Times are offsets from the recording's first received frame.
 public struct Fault: Sendable, Equatable {
     public var kind: FaultKind
     public var at: Int64

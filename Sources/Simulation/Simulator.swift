@@ -132,10 +132,10 @@ public final class Simulator {
         stack = CollectorStack(configuration: stackConfig)
         truth = BookReplay(feed: feed, configuration: options.books, okxProtocol: options.okxProtocol)
         broker = SimulatedBroker(ackLatency: options.ackLatency)
-        originNs = feed.firstNs
+        originNs = feed.firstFrameNs
         nowNs = feed.firstNs
         responseQueues = feed.responses
-        faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstNs) }
+        faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstFrameNs) }
         report = ReplayReport(scenario: scenario.name, recording: feed.path, seed: scenario.seed, speed: scenario.speed)
     }
 

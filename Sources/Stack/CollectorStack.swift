@@ -413,7 +413,7 @@ public struct CollectorStack {
                 switch notice {
                 case .outageBegan(_, let buffered): log(.brokerOutage(began: true, buffered: buffered), at: now)
                 case .outageEnded(_, _, let buffered): log(.brokerOutage(began: false, buffered: buffered), at: now)
-                case .spoolEngaged, .spoolDrained, .sendFailed: break
+                case .spoolEngaged, .spoolDrained, .sendFailed, .spoolReadFailed: break
                 }
             }
         }
