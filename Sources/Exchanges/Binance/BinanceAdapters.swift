@@ -89,7 +89,7 @@ extension BinanceAdapter {
 }
 
 /// Binance spot (`wss://stream.binance.com:9443`, `https://api.binance.com`).
-public struct BinanceSpotAdapter: BinanceAdapter {
+public struct BinanceSpotAdapter: BinanceAdapter, Sendable {
     public var venue: Venue { .binance }
     public var subscription: Subscription
     public var catalogStorage: InstrumentCatalog
@@ -145,7 +145,7 @@ public struct BinanceSpotAdapter: BinanceAdapter {
 }
 
 /// Binance USD-M futures (`wss://fstream.binance.com`, `https://fapi.binance.com`).
-public struct BinanceFuturesAdapter: BinanceAdapter {
+public struct BinanceFuturesAdapter: BinanceAdapter, Sendable {
     public var venue: Venue { .binanceFutures }
     public var subscription: Subscription
     public var catalogStorage: InstrumentCatalog

@@ -5,7 +5,7 @@ import Model
 /// Numbers arrive as JSON numbers (sometimes `1e-05`, sometimes `null`). One `ticker` notification
 /// carries a ticker, the perpetual funding rate and the open interest: each is emitted when its
 /// channel is subscribed for that instrument (all three when the subscription names none of them).
-public struct DeribitAdapter: VenueAdapter {
+public struct DeribitAdapter: VenueAdapter, Sendable {
     public enum Interval: String, Sendable {
         /// Every change; needs an authorized connection today.
         case raw

@@ -5,7 +5,7 @@ import Model
 /// Book messages keep the venue's sequencing as sent: `seqId` -> `last` (and `first`), `prevSeqId`
 /// -> `previous` (-1 on legacy snapshots); frames from before `seqId` existed get
 /// `BookSequence.unsequenced`. A `checksum` of 0 (always 0 in production since 2026-06) becomes nil.
-public struct OKXAdapter: VenueAdapter {
+public struct OKXAdapter: VenueAdapter, Sendable {
     public var venue: Venue { .okx }
     public var subscription: Subscription
     public private(set) var catalog: InstrumentCatalog
