@@ -88,7 +88,10 @@ let benchmarks: @Sendable () -> Void = {
         instrument: instrument, kind: .snapshot, bids: seeded.levels(.bid), asks: seeded.levels(.ask),
         sequence: BookSequence(first: 1_001, last: 1_001), exchangeTime: .zero, receiveTime: .zero)  // inside the first delta (1001...1003)
 
-    Benchmark("BinanceSpotBookSync, 10-level deltas, 5000 levels/side (level changes)", configuration: configuration) { benchmark in
+    // Also counts allocations: a synced machine should allocate nothing per message.
+    var syncConfiguration = configuration
+    syncConfiguration.metrics += [.mallocCountTotal]
+    Benchmark("BinanceSpotBookSync, 10-level deltas, 5000 levels/side (level changes)", configuration: syncConfiguration) { benchmark in
         var sync = BinanceSpotBookSync(instrument: instrument)
         var effects: [BookSyncEffect] = []
         effects.reserveCapacity(8)
