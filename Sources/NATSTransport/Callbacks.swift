@@ -1,15 +1,17 @@
 import CNats
 import Publishing
 
-/// What libnats holds as the callbacks' closure. It is retained for the connection's whole life
-/// and never freed by the callbacks, so a late callback after `close` finds it, sees no
-/// publisher and returns.
+/// What libnats holds as the callbacks' closure: one per connection, so a late callback about
+/// an old connection is told apart from the current one by `generation`. Never freed (a few
+/// bytes per connection): a callback arriving after `close` finds it, sees no publisher, returns.
 final class CallbackContext: @unchecked Sendable {
     private weak var publisherStorage: JetStreamPublisher?
     private let lock = Monitor()
+    let generation: Int
 
-    init(_ publisher: JetStreamPublisher) {
+    init(_ publisher: JetStreamPublisher, generation: Int) {
         publisherStorage = publisher
+        self.generation = generation
     }
 
     var publisher: JetStreamPublisher? {
@@ -24,27 +26,17 @@ final class CallbackContext: @unchecked Sendable {
         lock.unlock()
     }
 
-    static func from(_ closure: UnsafeMutableRawPointer?) -> JetStreamPublisher? {
+    static func from(_ closure: UnsafeMutableRawPointer?) -> CallbackContext? {
         guard let closure else { return nil }
-        return Unmanaged<CallbackContext>.fromOpaque(closure).takeUnretainedValue().publisher
+        return Unmanaged<CallbackContext>.fromOpaque(closure).takeUnretainedValue()
     }
 }
 
 // libnats calls these on its own threads; Swift 6 needs plain global functions for C callbacks.
 
 func natsTransportDisconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
-    CallbackContext.from(closure)?.connectivityChanged(false)
-}
-
-func natsTransportConnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
-    CallbackContext.from(closure)?.connectivityChanged(true)
-}
-
-func natsTransportReconnectDelay(_ nc: OpaquePointer?, _ attempts: Int32, _ closure: UnsafeMutableRawPointer?) -> Int64 {
-    let (base, cap) = CallbackContext.from(closure)?.reconnectWait ?? (100, 5_000)
-    var delay = max(1, base)
-    for _ in 0..<min(Int(attempts), 20) where delay < cap { delay *= 2 }
-    return min(delay, cap)
+    guard let context = CallbackContext.from(closure) else { return }
+    context.publisher?.connectionLost(generation: context.generation)
 }
 
 func natsTransportAck(
@@ -52,7 +44,7 @@ func natsTransportAck(
     _ error: UnsafeMutablePointer<jsPubAckErr>?, _ closure: UnsafeMutableRawPointer?
 ) {
     defer { natsMsg_Destroy(msg) }
-    guard let msg, let publisher = CallbackContext.from(closure) else { return }
+    guard let msg, let publisher = CallbackContext.from(closure)?.publisher else { return }
     if let ack {
         publisher.acknowledged(msg, stored: true, duplicate: ack.pointee.Duplicate, failure: nil)
     } else if let error {

@@ -11,10 +11,15 @@ import Publishing
 /// Publishes to NATS JetStream through libnats, driving a `PublisherCore`.
 ///
 /// Threads: producers call `publish` (encoding happens on the caller's thread); one dedicated
-/// publisher thread makes every blocking libnats call (connect handling, stream setup, async
-/// publish, reclaiming pending messages); libnats' own threads run the C callbacks, which only
-/// feed the core under the lock and wake the publisher thread. Every `Nats-Msg-Id` comes from
-/// the message, so resends after a lost ack or a reconnect are dropped by the broker's dedup window.
+/// publisher thread makes every blocking libnats call (connecting, stream setup, async publish,
+/// reclaiming pending messages); libnats' own threads run the C callbacks, which only feed the
+/// core under the lock and wake the publisher thread. Every `Nats-Msg-Id` comes from the
+/// message, so resends after a lost ack or a reconnect are dropped by the broker's dedup window.
+///
+/// Reconnecting is done here, not by libnats: a lost connection is destroyed with whatever
+/// libnats still buffered for it, and a fresh one is made with exponential backoff, forever.
+/// libnats' own reconnect would flush its buffered publishes before the core's ordered resend
+/// and put later messages ahead of earlier ones in the stream.
 public final class JetStreamPublisher: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var connection: NATSConnectionOptions
@@ -29,7 +34,8 @@ public final class JetStreamPublisher: @unchecked Sendable {
 
         public init(
             connection: NATSConnectionOptions, stream: StreamConfiguration = StreamConfiguration(),
-            core: PublisherCore.Configuration = PublisherCore.Configuration(), encoder: MessageEncoder = MessageEncoder(),
+            core: PublisherCore.Configuration = PublisherCore.Configuration(maxInFlight: 8_192, resumeInFlight: 4_096),
+            encoder: MessageEncoder = MessageEncoder(),
             backpressure: Bool = true, tickInterval: Nanoseconds = .milliseconds(20)
         ) {
             self.connection = connection
@@ -52,14 +58,17 @@ public final class JetStreamPublisher: @unchecked Sendable {
     private let monitor = Monitor()
     private var core: PublisherCore
     private var outbox: [PublisherCore.Delivery] = []
-    private var connectivity: [Bool] = []  // true = connected, false = disconnected, in callback order
+    /// Generations of connections libnats reported lost, for the publisher thread to drop.
+    private var lostConnections: [Int] = []
+    private var generation = 0
+    private var contexts: [CallbackContext] = []
+    private var options: OpaquePointer?
     private var inFlightBySequence: [UInt: UInt64] = [:]  // natsMsg address -> window sequence
     private var closing = false
     private var threadDone = false
     private var log: @Sendable (LogEvent) -> Void
     private var connection: OpaquePointer?
     private var js: OpaquePointer?
-    private var callbackContext: Unmanaged<CallbackContext>?
     private var scratch: [PublisherCore.Effect] = []
 
     public init(
@@ -72,49 +81,27 @@ public final class JetStreamPublisher: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Starts the publisher thread and connects: waits (bounded) for a server that answers, else
-    /// keeps retrying in the background while `publish` buffers.
+    /// Starts the publisher thread, which connects (retrying forever with backoff). Waits a bounded
+    /// time for a reachable server to connect and set up the stream, so the first messages go
+    /// straight out; without one, `publish` buffers while the thread keeps trying.
     public func start() throws(NATSError) {
         let opts = try NATSOptionsFactory.make(configuration.connection)
-        defer { natsOptions_Destroy(opts) }
-        // The context outlives this object on purpose: libnats may still call back while closing.
-        let context = Unmanaged.passRetained(CallbackContext(self))
-        callbackContext = context
-        let raw = context.toOpaque()
-        try check("natsOptions_SetAllowReconnect", natsOptions_SetAllowReconnect(opts, true))
-        try check("natsOptions_SetMaxReconnect", natsOptions_SetMaxReconnect(opts, -1))
-        try check("natsOptions_SetCustomReconnectDelay", natsOptions_SetCustomReconnectDelay(opts, natsTransportReconnectDelay, raw))
-        try check("natsOptions_SetDisconnectedCB", natsOptions_SetDisconnectedCB(opts, natsTransportDisconnected, raw))
-        try check("natsOptions_SetReconnectedCB", natsOptions_SetReconnectedCB(opts, natsTransportConnected, raw))
-        try check(
-            "natsOptions_SetRetryOnFailedConnect", natsOptions_SetRetryOnFailedConnect(opts, true, natsTransportConnected, raw))
-
-        var nc: OpaquePointer?
-        let s = natsConnection_Connect(&nc, opts)
-        guard s == NATS_OK || s == NATS_NOT_YET_CONNECTED, let nc else { throw NATSError("natsConnection_Connect", s) }
-        connection = nc
-
-        var jsOpts = jsOptions()
-        jsOptions_Init(&jsOpts)
-        jsOpts.PublishAsync.MaxPending = Int64(configuration.core.maxInFlight * 2 + 16)
-        jsOpts.PublishAsync.AckHandler = natsTransportAck
-        jsOpts.PublishAsync.AckHandlerClosure = raw
-        var ctx: OpaquePointer?
-        try check("natsConnection_JetStream", natsConnection_JetStream(&ctx, nc, &jsOpts))
-        js = ctx
-
-        if s == NATS_OK { connectivityChanged(true) }
+        do throws(NATSError) {
+            try check("natsOptions_SetAllowReconnect", natsOptions_SetAllowReconnect(opts, false))
+            try check("natsOptions_SetPingInterval", natsOptions_SetPingInterval(opts, 5_000))
+            try check("natsOptions_SetMaxPingsOut", natsOptions_SetMaxPingsOut(opts, 3))
+        } catch {
+            natsOptions_Destroy(opts)
+            throw error
+        }
+        options = opts
         let thread = Thread { [self] in run() }
         thread.name = "marketprism-nats-publisher"
         thread.start()
-        // Give a reachable server the time to connect and set up the stream, so the first
-        // messages go straight out; an unreachable one is retried in the background.
-        if s == NATS_OK {
-            let deadline = monotonicNanoseconds() + configuration.connection.connectTimeout.value * 2
-            monitor.lock()
-            while !core.isConnected && monotonicNanoseconds() < deadline { monitor.waitRoom(nanoseconds: 10_000_000) }
-            monitor.unlock()
-        }
+        let deadline = monotonicNanoseconds() + configuration.connection.connectTimeout.value + 2_000_000_000
+        monitor.lock()
+        while !core.isConnected && monotonicNanoseconds() < deadline { monitor.waitRoom(nanoseconds: 10_000_000) }
+        monitor.unlock()
     }
 
     // MARK: - Producer side
@@ -164,26 +151,24 @@ public final class JetStreamPublisher: @unchecked Sendable {
     /// Stops the publisher thread and closes the connection; un-acked messages stay counted as buffered.
     public func close() {
         monitor.lock()
-        let wasStarted = connection != nil && !closing
+        let wasStarted = options != nil && !closing
         closing = true
         monitor.signalWork()
         monitor.broadcastRoom()
         while wasStarted && !threadDone { monitor.waitRoom(nanoseconds: 10_000_000) }
         monitor.unlock()
         guard wasStarted else { return }
-        callbackContext?.takeUnretainedValue().detach()
-        if let connection { natsConnection_Close(connection) }
-        if let js { jsCtx_Destroy(js) }
-        if let connection { natsConnection_Destroy(connection) }
-        js = nil
-        connection = nil
+        for context in contexts { context.detach() }
+        destroyConnection()
+        if let options { natsOptions_Destroy(options) }
+        options = nil
     }
 
     // MARK: - Callback side (libnats threads)
 
-    func connectivityChanged(_ connected: Bool) {
+    func connectionLost(generation lost: Int) {
         monitor.lock()
-        connectivity.append(connected)
+        lostConnections.append(lost)
         monitor.signalWork()
         monitor.unlock()
     }
@@ -201,26 +186,37 @@ public final class JetStreamPublisher: @unchecked Sendable {
         monitor.unlock()
     }
 
-    var reconnectWait: (base: Int64, max: Int64) {
-        (configuration.connection.reconnectWait.value / 1_000_000, configuration.connection.maxReconnectWait.value / 1_000_000)
-    }
-
     // MARK: - Publisher thread
 
     private func run() {
         var batch: [PublisherCore.Delivery] = []
         var lastTick = monotonicNanoseconds()
+        var failedAttempts = 0
+        var nextAttempt = Int64.min
         monitor.lock()
         while !closing {
-            if outbox.isEmpty && connectivity.isEmpty {
+            if outbox.isEmpty && lostConnections.isEmpty && connection != nil {
                 monitor.waitWork(nanoseconds: configuration.tickInterval.value)
             }
             if closing { break }
-            let changes = connectivity
-            connectivity.removeAll()
+            let lost = lostConnections
+            lostConnections.removeAll()
             monitor.unlock()
-            for connected in changes {
-                if connected { becameConnected() } else { becameDisconnected() }
+            if connection != nil, lost.contains(generation) { dropConnection() }
+            if connection == nil {
+                if monotonicNanoseconds() >= nextAttempt {
+                    if connect() {
+                        failedAttempts = 0
+                    } else {
+                        failedAttempts += 1
+                        nextAttempt = monotonicNanoseconds() + reconnectDelay(failedAttempts)
+                    }
+                }
+                if connection == nil {
+                    monitor.lock()
+                    monitor.waitWork(nanoseconds: min(configuration.tickInterval.value, max(1, nextAttempt - monotonicNanoseconds())))
+                    monitor.unlock()
+                }
             }
             monitor.lock()
             if monotonicNanoseconds() - lastTick >= configuration.tickInterval.value {
@@ -239,33 +235,85 @@ public final class JetStreamPublisher: @unchecked Sendable {
         monitor.unlock()
     }
 
-    private func becameConnected() {
-        guard let js else { return }
-        // JetStream may need a moment after a server restart: retry until it answers or the link drops again.
+    /// The pause before connect attempt `n + 1`: `reconnectWait` doubling up to `maxReconnectWait`.
+    private func reconnectDelay(_ failures: Int) -> Int64 {
+        let cap = configuration.connection.maxReconnectWait.value
+        var delay = max(1_000_000, configuration.connection.reconnectWait.value)
+        for _ in 1..<min(max(failures, 1), 30) where delay < cap { delay *= 2 }
+        return min(delay, cap)
+    }
+
+    /// One connect attempt with stream setup; on success the core is told it is connected.
+    private func connect() -> Bool {
+        guard let options else { return false }
+        // Fresh callback closures per connection (libnats copies the options at connect), so a
+        // late callback about an old connection cannot drop this one. Kept alive forever on purpose.
+        monitor.lock()
+        generation += 1
+        let context = CallbackContext(self, generation: generation)
+        monitor.unlock()
+        _ = Unmanaged.passRetained(context)
+        contexts.append(context)
+        let raw = Unmanaged.passUnretained(context).toOpaque()
+        natsOptions_SetDisconnectedCB(options, natsTransportDisconnected, raw)
+        natsOptions_SetClosedCB(options, natsTransportDisconnected, raw)
+        var nc: OpaquePointer?
+        let s = natsConnection_Connect(&nc, options)
+        guard s == NATS_OK, let nc else {
+            if let nc { natsConnection_Destroy(nc) }
+            return false
+        }
+        var jsOpts = jsOptions()
+        jsOptions_Init(&jsOpts)
+        jsOpts.PublishAsync.MaxPending = Int64(configuration.core.maxInFlight * 2 + 16)
+        jsOpts.PublishAsync.AckHandler = natsTransportAck
+        jsOpts.PublishAsync.AckHandlerClosure = raw
+        var ctx: OpaquePointer?
+        guard natsConnection_JetStream(&ctx, nc, &jsOpts) == NATS_OK, let ctx else {
+            natsConnection_Close(nc)
+            natsConnection_Destroy(nc)
+            return false
+        }
+        connection = nc
+        js = ctx
+        // JetStream may need a moment after a server restart: retry until it answers or the link drops.
         var attempt = 0
         while true {
             do {
-                try StreamSetup.ensure(js, configuration.stream)
+                try StreamSetup.ensure(ctx, configuration.stream)
                 break
             } catch {
                 log(.streamSetupFailed(error))
                 attempt += 1
                 monitor.lock()
-                let stop = closing || connectivity.contains(false)
+                let stop = closing || lostConnections.contains(generation)
                 monitor.unlock()
-                if stop { return }
-                usleep(UInt32(min(1_000_000, 50_000 * attempt)))
+                if stop || attempt >= 20 {
+                    destroyConnection()
+                    return false
+                }
+                usleep(UInt32(min(500_000, 25_000 * attempt)))
             }
         }
         monitor.lock()
         core.handle(.connected, at: now(), into: &scratch)
         absorbLocked()
         monitor.unlock()
+        return true
     }
 
-    private func becameDisconnected() {
-        // In-flight async publishes get no error on a disconnect: take them back from libnats
-        // (their acks, if any arrive later, are dropped) and let the core resend them in order.
+    /// The connection is gone: take back libnats' in-flight async publishes (they get no error on
+    /// a disconnect), throw the connection away with anything it still buffered, and let the core
+    /// resend from the first un-acked message.
+    private func dropConnection() {
+        destroyConnection()
+        monitor.lock()
+        core.handle(.disconnected, at: now(), into: &scratch)
+        absorbLocked()
+        monitor.unlock()
+    }
+
+    private func destroyConnection() {
         if let js {
             var pending = natsMsgList()
             if js_PublishAsyncGetPendingList(&pending, js) == NATS_OK {
@@ -277,10 +325,11 @@ public final class JetStreamPublisher: @unchecked Sendable {
                 natsMsgList_Destroy(&pending)
             }
         }
-        monitor.lock()
-        core.handle(.disconnected, at: now(), into: &scratch)
-        absorbLocked()
-        monitor.unlock()
+        if let connection { natsConnection_Close(connection) }
+        if let js { jsCtx_Destroy(js) }
+        if let connection { natsConnection_Destroy(connection) }
+        js = nil
+        connection = nil
     }
 
     private func send(_ delivery: PublisherCore.Delivery) {

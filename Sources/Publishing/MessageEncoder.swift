@@ -22,18 +22,17 @@ public struct MessageEncoder: Sendable {
     }
 
     public func encode(_ event: PublishableEvent) -> OutboundMessage {
-        let instrument = event.instrument
-        let symbol = instrument.symbol
+        let common = Common(event)
         var subjectCount = 0
         var idCount = 0
         let storage = JSONWriter.bytes(capacity: payloadCapacity(event)) { w in
-            Subject.write(venue: instrument.venue, symbol: symbol, channel: event.channel, into: &w)
+            Subject.write(venue: common.instrument.venue, symbol: common.symbol, channel: event.channel, into: &w)
             subjectCount = w.count
             w.byte(0)
-            MessageId.write(for: event, into: &w)
+            MessageId.write(for: event, instrument: common.instrument, into: &w)
             idCount = w.count - subjectCount - 1
             w.byte(0)
-            encodePayload(event, symbol: symbol, into: &w)
+            encodePayload(event, common, into: &w)
         }
         return OutboundMessage(storage: storage, subjectCount: subjectCount, idCount: idCount)
     }
@@ -43,29 +42,53 @@ public struct MessageEncoder: Sendable {
         return 1024
     }
 
-    /// The JSON object for one event.
-    public func encodePayload(_ event: PublishableEvent, into w: inout JSONWriter) {
-        encodePayload(event, symbol: event.instrument.symbol, into: &w)
+    /// The fields every payload starts with, read out of the event in one pass.
+    struct Common {
+        var instrument: Instrument
+        var symbol: String
+        var dataType: StaticString
+        var exchangeTime: Instant
+        var receiveTime: Instant
+
+        @inline(__always)
+        init(_ event: PublishableEvent) {
+            switch event {
+            case .trade(let e): (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "trade", e.exchangeTime, e.receiveTime)
+            case .orderbook(let e): (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "orderbook", e.exchangeTime, e.receiveTime)
+            case .ticker(let e): (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "ticker", e.exchangeTime, e.receiveTime)
+            case .kline(let e): (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "kline", e.exchangeTime, e.receiveTime)
+            case .funding(let e): (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "funding", e.exchangeTime, e.receiveTime)
+            case .liquidation(let e):
+                (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "liquidation", e.exchangeTime, e.receiveTime)
+            case .openInterest(let e):
+                (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "open_interest", e.exchangeTime, e.receiveTime)
+            }
+            symbol = instrument.symbol
+        }
     }
 
-    func encodePayload(_ event: PublishableEvent, symbol: String, into w: inout JSONWriter) {
-        let instrument = event.instrument
+    /// The JSON object for one event.
+    public func encodePayload(_ event: PublishableEvent, into w: inout JSONWriter) {
+        encodePayload(event, Common(event), into: &w)
+    }
+
+    func encodePayload(_ event: PublishableEvent, _ common: Common, into w: inout JSONWriter) {
         w.raw("{\"exchange_name\":")
-        w.string(instrument.venue.rawValue)
+        w.string(common.instrument.venue.rawValue)
         w.raw(",\"symbol_name\":")
-        w.string(symbol)
+        w.string(common.symbol)
         w.raw(",\"instrument_id\":")
-        w.string(instrument.native)
+        w.string(common.instrument.native)
         w.raw(",\"data_type\":\"")
-        w.raw(dataType(event))
+        w.raw(common.dataType)
         w.raw("\",\"timestamp\":")
-        w.isoTime(event.exchangeTime)
+        w.isoTime(common.exchangeTime)
         w.raw(",\"timestamp_ns\":")
-        w.integer(event.exchangeTime.nanoseconds)
+        w.integer(common.exchangeTime.nanoseconds)
         w.raw(",\"collected_at\":")
-        w.isoTime(event.receiveTime)
+        w.isoTime(common.receiveTime)
         w.raw(",\"collected_at_ns\":")
-        w.integer(event.receiveTime.nanoseconds)
+        w.integer(common.receiveTime.nanoseconds)
         switch event {
         case .trade(let e):
             w.raw(",\"trade_id\":")
@@ -157,18 +180,6 @@ public struct MessageEncoder: Sendable {
             w.optionalDecimal(e.value)
         }
         w.byte(UInt8(ascii: "}"))
-    }
-
-    func dataType(_ event: PublishableEvent) -> StaticString {
-        switch event {
-        case .trade: return "trade"
-        case .orderbook: return "orderbook"
-        case .ticker: return "ticker"
-        case .kline: return "kline"
-        case .funding: return "funding"
-        case .liquidation: return "liquidation"
-        case .openInterest: return "open_interest"
-        }
     }
 
     func levels(_ levels: [BookLevel], into w: inout JSONWriter) {

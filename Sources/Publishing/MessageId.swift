@@ -14,12 +14,11 @@ import Model
 /// Control characters are replaced by `_` (a header value cannot carry them).
 public enum MessageId {
     public static func make(for event: PublishableEvent) -> String {
-        String(decoding: JSONWriter.bytes(capacity: 256) { write(for: event, into: &$0) }, as: UTF8.self)
+        String(decoding: JSONWriter.bytes(capacity: 256) { write(for: event, instrument: event.instrument, into: &$0) }, as: UTF8.self)
     }
 
     /// Writes the id's bytes (the encoder's hot path; no intermediate strings).
-    static func write(for event: PublishableEvent, into b: inout JSONWriter) {
-        let i = event.instrument
+    static func write(for event: PublishableEvent, instrument i: Instrument, into b: inout JSONWriter) {
         b.headerText(i.venue.rawValue)
         b.byte(UInt8(ascii: ":"))
         b.headerText(i.native)

@@ -17,6 +17,9 @@ public struct PublisherCore {
     public struct Configuration: Hashable, Sendable {
         /// Sent-but-unacknowledged messages at most.
         public var maxInFlight: Int
+        /// Once the in-flight window is full, sending resumes when acks bring it down to this many:
+        /// sends then go out in batches, not one per ack (fewer thread wake-ups in the live driver).
+        public var resumeInFlight: Int
         /// Messages held in memory (in flight plus waiting) before the spool is used.
         public var memoryLimitMessages: Int
         /// Bytes held in memory before the spool is used.
@@ -30,9 +33,10 @@ public struct PublisherCore {
         public init(
             maxInFlight: Int = 4096, memoryLimitMessages: Int = 1_000_000, memoryLimitBytes: Int = 512 << 20,
             ackTimeout: Nanoseconds = .seconds(5), retryBackoff: Nanoseconds = .milliseconds(50),
-            maxRetryBackoff: Nanoseconds = .seconds(2)
+            maxRetryBackoff: Nanoseconds = .seconds(2), resumeInFlight: Int? = nil
         ) {
             self.maxInFlight = max(1, maxInFlight)
+            self.resumeInFlight = min(max(0, resumeInFlight ?? maxInFlight - 1), self.maxInFlight - 1)
             self.memoryLimitMessages = max(self.maxInFlight, memoryLimitMessages)
             self.memoryLimitBytes = max(1, memoryLimitBytes)
             self.ackTimeout = ackTimeout
@@ -140,6 +144,8 @@ public struct PublisherCore {
     private var holdUntil = Instant(nanoseconds: .min)
     private var consecutiveFailures = 0
     private var outageStart: Instant?
+    /// The window filled and has not yet drained to `resumeInFlight`.
+    private var windowLatched = false
 
     public init(configuration: Configuration = Configuration(), encoder: MessageEncoder = MessageEncoder(),
                 spool: (any MessageSpool)? = nil) {
@@ -290,6 +296,11 @@ public struct PublisherCore {
     private mutating func pump(at now: Instant, into effects: inout [Effect]) {
         refill(at: now, into: &effects)
         guard isConnected, now >= holdUntil else { return }
+        if windowLatched {
+            guard inFlight <= configuration.resumeInFlight else { return }
+            windowLatched = false
+        }
+        defer { if inFlight >= configuration.maxInFlight { windowLatched = true } }
         while inFlight < configuration.maxInFlight && sendCursor < window.count {
             let index = sendCursor
             sendCursor += 1

@@ -53,6 +53,16 @@ struct CoreHarness {
         #expect(h.core.windowCount == 9)
     }
 
+    @Test func aFullWindowResumesInBatchesAtTheResumeMark() {
+        var h = CoreHarness(.init(maxInFlight: 4, memoryLimitMessages: 100, resumeInFlight: 2))
+        h.publish(1...10)
+        #expect(h.sent.map(\.sequence) == [1, 2, 3, 4])
+        h.feed(.ack(sequence: 1, duplicate: false))
+        #expect(h.sent.count == 4)  // 3 in flight: above the mark, wait
+        h.feed(.ack(sequence: 2, duplicate: false))
+        #expect(h.sent.map(\.sequence) == [1, 2, 3, 4, 5, 6])  // 2 in flight: refill the window at once
+    }
+
     @Test func disconnectResendsEveryUnackedMessageInOrderWithTheSameIds() {
         var h = CoreHarness(.init(maxInFlight: 4, memoryLimitMessages: 100))
         h.publish(1...6)
