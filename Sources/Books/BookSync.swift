@@ -81,12 +81,13 @@ public struct BookSyncConfiguration: Hashable, Sendable {
     public var verifiesChecksums: Bool
     /// Treat a correctly chained OKX sequence reset as a break instead of continuing.
     public var resyncsOnSequenceReset: Bool
-    /// Levels a side reserved up front.
+    /// Levels a side reserved up front. 0 by default: a collector may hold hundreds of books (Deribit
+    /// options), most small, and snapshots size their storage exactly anyway.
     public var reservedLevels: Int
 
     public init(
         publishedDepth: Int = 400, maxBufferedUpdates: Int = 10_000, verifiesChecksums: Bool = true,
-        resyncsOnSequenceReset: Bool = false, reservedLevels: Int = 1024
+        resyncsOnSequenceReset: Bool = false, reservedLevels: Int = 0
     ) {
         self.publishedDepth = publishedDepth
         self.maxBufferedUpdates = maxBufferedUpdates
