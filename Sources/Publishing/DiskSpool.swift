@@ -87,9 +87,7 @@ public final class DiskSpool: MessageSpool {
     public func removeFirst(upTo limit: Int) throws(SpoolError) -> [OutboundMessage] {
         if let loss = deferredLoss {
             deferredLoss = nil
-            count -= loss.records
-            byteCount -= loss.bytes
-            throw loss.error
+            throw take(loss)
         }
         var out: [OutboundMessage] = []
         while out.count < limit && count > 0 {
@@ -104,11 +102,7 @@ public final class DiskSpool: MessageSpool {
             } catch {
                 // Damaged data: the rest of this segment is gone; report it, keep what was read.
                 let loss = finishReading() ?? (.io(path: reading.path, detail: "\(error)"), 0, 0)
-                if out.isEmpty {
-                    count -= loss.records
-                    byteCount -= loss.bytes
-                    throw loss.error
-                }
+                if out.isEmpty { throw take(loss) }
                 deferredLoss = loss
                 return out
             }
@@ -124,11 +118,7 @@ public final class DiskSpool: MessageSpool {
                 count -= 1
             case .none:
                 if let loss = finishReading() {
-                    if out.isEmpty {
-                        count -= loss.records
-                        byteCount -= loss.bytes
-                        throw loss.error
-                    }
+                    if out.isEmpty { throw take(loss) }
                     deferredLoss = loss
                     return out
                 }
@@ -136,6 +126,13 @@ public final class DiskSpool: MessageSpool {
         }
         if count == 0 && reader != nil { _ = finishReading() }
         return out
+    }
+
+    /// Takes a reported loss off the counters and returns its error.
+    private func take(_ loss: (error: SpoolError, records: Int, bytes: Int64)) -> SpoolError {
+        count -= loss.records
+        byteCount -= loss.bytes
+        return loss.error
     }
 
     /// Makes every appended message durable in its segment file (cuts the open frame, fsyncs).

@@ -65,31 +65,25 @@ public struct JSONWriter {
     }
 
     /// `text` as one subject token: `.`, `*`, `>`, space and control bytes become `_`.
-    mutating func subjectToken(_ text: String) {
-        var t = text
-        t.withUTF8 { buf in
-            guard count + buf.count <= capacity else {
-                overflowed = true
-                return
-            }
-            for b in buf {
-                base[count] = Subject.isPlain(b) ? b : UInt8(ascii: "_")
-                count &+= 1
-            }
-        }
-    }
+    mutating func subjectToken(_ text: String) { replacing(text, where: subjectSpecial) }
 
     /// `text` as part of a header value: control bytes become `_`.
-    mutating func headerText(_ text: String) {
+    mutating func headerText(_ text: String) { replacing(text, where: headerSpecial) }
+
+    /// Copies `text`, writing `_` for every byte the table marks.
+    @inline(__always)
+    private mutating func replacing(_ text: String, where special: [Bool]) {
         var t = text
         t.withUTF8 { buf in
             guard count + buf.count <= capacity else {
                 overflowed = true
                 return
             }
-            for b in buf {
-                base[count] = b >= 0x20 && b != 0x7F ? b : UInt8(ascii: "_")
-                count &+= 1
+            special.withUnsafeBufferPointer { table in
+                for b in buf {
+                    base[count] = table[Int(b)] ? UInt8(ascii: "_") : b
+                    count &+= 1
+                }
             }
         }
     }
@@ -250,3 +244,9 @@ private let twoDigitTable: [UInt8] = {
     }
     return table
 }()
+
+/// Bytes that cannot stand in a NATS subject token (they split, match or end the subject).
+private let subjectSpecial: [Bool] = (0..<256).map { !Subject.isPlain(UInt8($0)) }
+
+/// Bytes that cannot stand in a header value.
+private let headerSpecial: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x7F }
