@@ -321,25 +321,23 @@ public struct BinanceParser: Sendable {
         var symbol: Range<Int>?
         var eventTime: Int64?
         var kline: Kline?
-        var placeholder = Instrument(venue: venue, native: "", base: "", quote: "", kind: .spot)
         while let k = try s.nextKey(&first) {
             switch s.singleByte(k) {
             case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
             case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
-            case UInt8(ascii: "k"): kline = try parseKlineBody(&s, symbol: &symbol, instrument: placeholder, receivedAt: receivedAt)
+            case UInt8(ascii: "k"): kline = try parseKlineBody(&s, symbol: &symbol, receivedAt: receivedAt)
             default: try s.skipValue()
             }
         }
         guard var kline, let symbol else { throw FrameError(.missingField, field: "k", offset: start) }
-        placeholder = try catalog.require(s, symbol)
-        kline.instrument = placeholder
+        kline.instrument = try catalog.require(s, symbol)
         kline.exchangeTime = eventTime.map(Instant.milliseconds) ?? receivedAt
         return kline
     }
 
-    func parseKlineBody(
-        _ s: inout JSONScanner, symbol: inout Range<Int>?, instrument: Instrument, receivedAt: Instant
-    ) throws(FrameError) -> Kline {
+    /// The candle object `k`; its instrument is filled in by the caller once `s` is known.
+    func parseKlineBody(_ s: inout JSONScanner, symbol: inout Range<Int>?, receivedAt: Instant) throws(FrameError) -> Kline {
+        let instrument = Instrument(venue: venue, native: "", base: "", quote: "", kind: .spot)
         let start = s.position
         try s.beginObject(field: "k")
         var first = true

@@ -22,6 +22,14 @@ public enum AdapterOutput: Hashable, Sendable {
     case error(FrameError)
 }
 
+extension AdapterOutput {
+    /// The market event, if this output is one.
+    public var marketEvent: MarketEvent? {
+        if case .event(let e) = self { return e }
+        return nil
+    }
+}
+
 /// An HTTP request the driver should perform, with the weight the rate limiter charges for it.
 public struct RestRequest: Hashable, Sendable, CustomStringConvertible {
     public enum Purpose: Hashable, Sendable {
