@@ -11,6 +11,9 @@ public struct JSONWriter {
     private let capacity: Int
     public private(set) var count = 0
     public private(set) var overflowed = false
+    /// The last day `isoTime` converted: a message's two times are nearly always the same day.
+    private var cachedDay = Int64.min
+    private var cachedDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
 
     private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
@@ -62,6 +65,12 @@ public struct JSONWriter {
     @inline(__always)
     public mutating func raw(_ text: StaticString) {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// `text` as is: for names this program defines (venue names), never for received data.
+    mutating func plain(_ text: String) {
+        var t = text
+        t.withUTF8 { append($0) }
     }
 
     /// `text` as one subject token: `.`, `*`, `>`, space and control bytes become `_`.
@@ -208,7 +217,11 @@ public struct JSONWriter {
             secOfDay += 86_400
             days -= 1
         }
-        let (y, mo, d) = CivilDate.date(daysSinceEpoch: days)
+        if days != cachedDay {
+            cachedDay = days
+            cachedDate = CivilDate.date(daysSinceEpoch: days)
+        }
+        let (y, mo, d) = cachedDate
         byte(UInt8(ascii: "\""))
         if y < 0 { byte(UInt8(ascii: "-")) }
         unsigned(UInt64(y.magnitude), minimumDigits: 4)
@@ -223,7 +236,10 @@ public struct JSONWriter {
         byte(UInt8(ascii: ":"))
         twoDigits(secOfDay % 60)
         byte(UInt8(ascii: "."))
-        unsigned(UInt64(sub / 1000), minimumDigits: 6)
+        let micros = sub / 1000
+        twoDigits(micros / 10_000)
+        twoDigits(micros / 100 % 100)
+        twoDigits(micros % 100)
         raw("+00:00\"")
     }
 

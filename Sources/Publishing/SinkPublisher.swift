@@ -21,7 +21,8 @@ public struct SinkPublisher<Sink: MessageSink> {
     public var stats: PublisherCore.Stats { core.stats }
 
     public mutating func publish(_ event: PublishableEvent, at now: Instant) {
-        core.handle(.publish(event), at: now, into: &effects)
+        // Encoding first spares a copy of the event into the core's input.
+        core.handle(.publishEncoded(core.encoder.encode(event)), at: now, into: &effects)
         drain(at: now)
     }
 

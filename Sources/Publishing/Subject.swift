@@ -19,10 +19,10 @@ public enum Subject {
         w.raw("market.")
         if case .liquidation = channel {
             w.raw("liquidation.")
-            w.subjectToken(venue.rawValue)
+            w.plain(venue.rawValue)
             return
         }
-        w.subjectToken(venue.rawValue)
+        w.plain(venue.rawValue)
         w.byte(UInt8(ascii: "."))
         if symbol.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(symbol) }
         w.byte(UInt8(ascii: "."))
