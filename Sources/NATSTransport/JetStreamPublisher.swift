@@ -20,7 +20,7 @@ import Publishing
 /// libnats still buffered for it, and a fresh one is made with exponential backoff, forever.
 /// libnats' own reconnect would flush its buffered publishes before the core's ordered resend
 /// and put later messages ahead of earlier ones in the stream.
-public final class JetStreamPublisher: @unchecked Sendable {
+public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var connection: NATSConnectionOptions
         public var stream: StreamConfiguration
@@ -108,6 +108,11 @@ public final class JetStreamPublisher: @unchecked Sendable {
 
     public func publish(_ event: PublishableEvent) {
         publish(encoded: configuration.encoder.encode(event))
+    }
+
+    /// `EventPublisher`: the live publisher keeps time with its own monotonic clock.
+    public func publish(_ event: PublishableEvent, at now: Instant) {
+        publish(event)
     }
 
     public func publish(encoded message: OutboundMessage) {

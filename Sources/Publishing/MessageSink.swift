@@ -8,6 +8,12 @@ import Darwin
 /// (NATS acks asynchronously; its driver lives in NATSTransport.)
 public protocol MessageSink {
     mutating func write(_ message: OutboundMessage) throws(SinkError)
+    /// Flushes and releases what the sink holds (files); called once at the end.
+    mutating func finish() throws(SinkError)
+}
+
+extension MessageSink {
+    public mutating func finish() throws(SinkError) {}
 }
 
 public enum SinkError: Error, Hashable, Sendable {
@@ -64,6 +70,8 @@ public final class NDJSONFileSink: MessageSink {
         guard let file else { return }
         if fflush(file) != 0 { throw .io(path: path, errno: errno) }
     }
+
+    public func finish() throws(SinkError) { try close() }
 
     public func close() throws(SinkError) {
         guard let f = file else { return }

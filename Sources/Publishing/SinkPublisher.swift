@@ -2,7 +2,7 @@ import Model
 
 /// Drives a `PublisherCore` into a synchronous sink: each send is written and acked (or failed)
 /// at once, so nothing stays in flight. Used for in-process replay and NDJSON output.
-public struct SinkPublisher<Sink: MessageSink> {
+public final class SinkPublisher<Sink: MessageSink>: EventPublisher {
     public private(set) var core: PublisherCore
     public var sink: Sink
     private var effects: [PublisherCore.Effect] = []
@@ -20,23 +20,28 @@ public struct SinkPublisher<Sink: MessageSink> {
 
     public var stats: PublisherCore.Stats { core.stats }
 
-    public mutating func publish(_ event: PublishableEvent, at now: Instant) {
+    public func publish(_ event: PublishableEvent, at now: Instant) {
         // Encoding first spares a copy of the event into the core's input.
         core.handle(.publishEncoded(core.encoder.encode(event)), at: now, into: &effects)
         drain(at: now)
     }
 
-    public mutating func publish(encoded message: OutboundMessage, at now: Instant) {
+    public func publish(encoded message: OutboundMessage, at now: Instant) {
         core.handle(.publishEncoded(message), at: now, into: &effects)
         drain(at: now)
     }
 
-    public mutating func tick(at now: Instant) {
+    /// Synchronous sinks hold nothing back: settled as soon as `publish` returns.
+    public func flush(timeout: Nanoseconds) -> Bool { core.stats.buffered == 0 }
+
+    public func close() throws(SinkError) { try sink.finish() }
+
+    public func tick(at now: Instant) {
         core.handle(.tick, at: now, into: &effects)
         drain(at: now)
     }
 
-    private mutating func drain(at now: Instant) {
+    private func drain(at now: Instant) {
         while !effects.isEmpty {
             swap(&effects, &pending)
             for effect in pending {
