@@ -54,6 +54,24 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         case publishCallFailed(NATSError)
     }
 
+    /// The default log: losses, outages, spool use and setup errors as lines on stderr (a loss is
+    /// never silent); per-message send failures are left to the stats.
+    public static let standardErrorLog: @Sendable (LogEvent) -> Void = { event in
+        let line: String
+        switch event {
+        case .core(.lost(let count, let reason)): line = "publisher: LOST \(count) message(s): \(reason)"
+        case .core(.notice(.outageBegan(_, let buffered))): line = "publisher: broker unreachable, buffering (\(buffered) held)"
+        case .core(.notice(.outageEnded(_, let duration, let buffered))):
+            line = "publisher: broker back after \(duration.milliseconds) ms, draining \(buffered) message(s)"
+        case .core(.notice(.spoolEngaged)): line = "publisher: memory buffer full, spooling"
+        case .core(.notice(.spoolDrained)): line = "publisher: spool drained"
+        case .core(.notice(.spoolReadFailed(let error))): line = "publisher: spool read failed: \(error)"
+        case .streamSetupFailed(let error): line = "publisher: stream setup failed: \(error)"
+        case .core, .publishCallFailed: return
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
     public let configuration: Configuration
     private let monitor = Monitor()
     private var core: PublisherCore
@@ -70,9 +88,12 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     private var connection: OpaquePointer?
     private var js: OpaquePointer?
     private var scratch: [PublisherCore.Effect] = []
+    /// Losses not yet logged: reported at most once per tick so a long outage logs a count, not a flood.
+    private var unloggedLoss: (count: Int, reason: PublisherCore.LossReason)?
 
     public init(
-        _ configuration: Configuration, spool: (any MessageSpool)? = nil, log: @escaping @Sendable (LogEvent) -> Void = { _ in }
+        _ configuration: Configuration, spool: (any MessageSpool)? = nil,
+        log: @escaping @Sendable (LogEvent) -> Void = JetStreamPublisher.standardErrorLog
     ) {
         self.configuration = configuration
         self.core = PublisherCore(configuration: configuration.core, encoder: configuration.encoder, spool: spool)
@@ -228,6 +249,7 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
                 lastTick = monotonicNanoseconds()
                 core.handle(.tick, at: now(), into: &scratch)
                 absorbLocked()
+                logLossLocked()
             }
             swap(&batch, &outbox)
             monitor.unlock()
@@ -235,6 +257,7 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
             monitor.lock()
         }
+        logLossLocked()
         threadDone = true
         monitor.broadcastRoom()
         monitor.unlock()
@@ -389,13 +412,22 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
             case .send(let d):
                 outbox.append(d)
                 wake = true
-            case .lost, .notice:
+            case .lost(let n, let reason):
+                unloggedLoss = ((unloggedLoss?.count ?? 0) + n, reason)
+            case .notice:
                 log(.core(effect))
             }
         }
         scratch.removeAll(keepingCapacity: true)
         if wake { monitor.signalWork() }
         monitor.broadcastRoom()
+    }
+
+    private func logLossLocked() {
+        if let loss = unloggedLoss {
+            unloggedLoss = nil
+            log(.core(.lost(count: loss.count, reason: loss.reason)))
+        }
     }
 
     private func now() -> Instant { Instant(nanoseconds: monotonicNanoseconds()) }

@@ -23,7 +23,7 @@ public enum PublishTarget: Hashable, Sendable {
     /// memory is full.
     public func open(
         core: PublisherCore.Configuration? = nil, encoder: MessageEncoder = MessageEncoder(), spoolDirectory: String? = nil,
-        log: @escaping @Sendable (JetStreamPublisher.LogEvent) -> Void = { _ in }
+        log: @escaping @Sendable (JetStreamPublisher.LogEvent) -> Void = JetStreamPublisher.standardErrorLog
     ) throws -> any EventPublisher {
         switch self {
         case .inProcess:
