@@ -16,6 +16,8 @@ let package = Package(
         suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
         suite("BookBenchmarks", dependencies: ["Books", "Model"]),
         suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"]),
+        // Shared helpers (thread CPU time, rates): `import BenchmarkSupport` in a suite.
+        .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),
     ]
 )
 
@@ -23,7 +25,7 @@ let package = Package(
 func suite(_ name: String, dependencies: [String]) -> Target {
     .executableTarget(
         name: name,
-        dependencies: [.product(name: "Benchmark", package: "benchmark")]
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport"]
             + dependencies.map { .product(name: $0, package: "main") },
         path: name,
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import CZstd
 import Foundation
 import Model
@@ -15,16 +16,6 @@ let payloadMB = BenchmarkMetric.custom("payload MB/s (wall)", polarity: .prefers
 let payloadMBCPU = BenchmarkMetric.custom("payload MB/s (thread CPU)", polarity: .prefersLarger, useScalingFactor: false)
 let decompressedMB = BenchmarkMetric.custom("decompressed MB/s (wall)", polarity: .prefersLarger, useScalingFactor: false)
 let decompressedMBCPU = BenchmarkMetric.custom("decompressed MB/s (thread CPU)", polarity: .prefersLarger, useScalingFactor: false)
-
-/// CPU time of the calling thread: on a shared, loaded machine wall time also counts other processes' turns.
-func threadCPUNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
-/// A rate in MB/s (10^6 bytes) from bytes and nanoseconds.
-func megabytesPerSecond(_ bytes: Int, _ ns: UInt64) -> Int { Int(Double(bytes) / Double(max(ns, 1)) * 1_000) }
 
 /// ~64 MiB of frames, generated once per process.
 let frames = SyntheticFeed.frames(totalBytes: 64 << 20)
