@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        // libssl for the loopback test peers' TLS server side (the Live client does TLS through libcurl).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Pure, sans-IO layers.
         .target(name: "Model"),
@@ -43,6 +45,10 @@ let package = Package(
         .target(name: "Stack", dependencies: ["Model", "Exchanges", "Books", "Reliability", "Publishing"]),
 
         // Drivers.
+        // Live network transport: websocket (own RFC 6455 layer) and REST over libcurl, TLS, proxies.
+        .target(name: "Live", dependencies: ["CCurl", "Model"]),
+        // Real websocket/HTTP(S) peers on 127.0.0.1 for tests and a future `serve` (POSIX sockets + libssl).
+        .target(name: "LoopbackPeers", dependencies: ["COpenSSL"]),
         .target(
             name: "Simulation",
             dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack"]),
@@ -74,5 +80,6 @@ let package = Package(
             name: "SimulationTests",
             dependencies: ["Simulation", "ConfigSupport", "Model", "Recording", "Stack", "Exchanges", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "LoopbackPeers", "Model", "TestSupport"]),
     ]
 )

@@ -1,0 +1,242 @@
+/// Size limits for incoming data; past them the connection is failed with close 1009.
+public struct WebSocketLimits: Equatable, Sendable {
+    public var maxFramePayload: Int
+    public var maxMessageSize: Int
+
+    public init(maxFramePayload: Int = 16 << 20, maxMessageSize: Int = 64 << 20) {
+        self.maxFramePayload = maxFramePayload
+        self.maxMessageSize = maxMessageSize
+    }
+}
+
+/// What the application sees: whole messages (fragments reassembled) and control frames.
+public enum WebSocketMessage: Equatable, Sendable {
+    /// A text message's bytes, already checked to be valid UTF-8.
+    case text([UInt8])
+    case binary([UInt8])
+    /// A ping from the server; the machine has already queued the pong.
+    case ping([UInt8])
+    case pong([UInt8])
+    /// The server's close frame (code nil when it sent none, i.e. 1005).
+    case close(code: UInt16?, reason: String)
+}
+
+/// Where the close handshake stands.
+public enum WebSocketConnectionState: Equatable, Sendable {
+    case open
+    /// We sent a close frame and wait for the server's.
+    case closing(code: UInt16)
+    /// Both sides are done, cleanly or by failure; the caller should close the TCP connection.
+    case closed(code: UInt16?, reason: String, clean: Bool)
+}
+
+/// The effects of feeding received bytes: messages to deliver, bytes to send (pongs, close replies, failure
+/// closes), and the error that failed the connection, if any.
+public struct WebSocketReceiveResult: Equatable, Sendable {
+    public var messages: [WebSocketMessage] = []
+    public var outgoing: [UInt8] = []
+    public var failure: TransportError?
+}
+
+/// The client side of an RFC 6455 connection after the upgrade, without I/O: feed it received bytes, ask it
+/// for the bytes of outgoing messages, and perform the effects it returns.
+///
+/// Masking keys come from the injected generator: the system generator live, `SeededRandom` in tests so the
+/// bytes on the wire are reproducible.
+public struct WebSocketConnectionMachine: Sendable {
+    public let limits: WebSocketLimits
+    public private(set) var state: WebSocketConnectionState = .open
+    /// Why the connection was failed by us, if it was.
+    public private(set) var failure: TransportError?
+    private var decoder: WebSocketFrameDecoder
+    private var random: any RandomNumberGenerator & Sendable
+    private var fragmentOpcode: WebSocketOpcode?
+    private var fragments: [UInt8] = []
+
+    public init(limits: WebSocketLimits = WebSocketLimits(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+        self.limits = limits
+        self.random = random
+        self.decoder = WebSocketFrameDecoder(maxFramePayload: limits.maxFramePayload)
+    }
+
+    public var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    // MARK: Incoming
+
+    public mutating func receive(_ bytes: some Collection<UInt8>) -> WebSocketReceiveResult {
+        var result = WebSocketReceiveResult()
+        guard !isClosed else { return result }
+        decoder.append(bytes)
+        while !isClosed {
+            let frame: WebSocketFrame
+            do {
+                guard let next = try decoder.nextFrame() else { break }
+                frame = next
+            } catch {
+                switch error {
+                case .violation(let violation):
+                    fail(.protocolViolation(violation), code: violation.closeCode, into: &result)
+                case .frameTooLarge(let size, let limit):
+                    fail(.frameTooLarge(size: size, limit: limit), code: WebSocketCloseCode.messageTooBig, into: &result)
+                }
+                break
+            }
+            handle(frame, into: &result)
+        }
+        return result
+    }
+
+    private mutating func handle(_ frame: WebSocketFrame, into result: inout WebSocketReceiveResult) {
+        switch frame.opcode {
+        case .ping:
+            if case .open = state { result.outgoing += encode(.pong, frame.payload) }
+            result.messages.append(.ping(frame.payload))
+        case .pong:
+            result.messages.append(.pong(frame.payload))
+        case .close:
+            handleClose(frame.payload, into: &result)
+        case .text, .binary:
+            if fragmentOpcode != nil {
+                fail(.protocolViolation(.expectedContinuation(opcode: frame.opcode.rawValue)), code: WebSocketCloseCode.protocolError, into: &result)
+                return
+            }
+            if frame.fin {
+                deliver(frame.opcode, frame.payload, into: &result)
+            } else {
+                if frame.payload.count > limits.maxMessageSize {
+                    fail(.messageTooLarge(size: frame.payload.count, limit: limits.maxMessageSize), code: WebSocketCloseCode.messageTooBig, into: &result)
+                    return
+                }
+                fragmentOpcode = frame.opcode
+                fragments = frame.payload
+            }
+        case .continuation:
+            guard let opcode = fragmentOpcode else {
+                fail(.protocolViolation(.unexpectedContinuation), code: WebSocketCloseCode.protocolError, into: &result)
+                return
+            }
+            let size = fragments.count + frame.payload.count
+            if size > limits.maxMessageSize {
+                fail(.messageTooLarge(size: size, limit: limits.maxMessageSize), code: WebSocketCloseCode.messageTooBig, into: &result)
+                return
+            }
+            fragments += frame.payload
+            if frame.fin {
+                let message = fragments
+                fragmentOpcode = nil
+                fragments = []
+                deliver(opcode, message, into: &result)
+            }
+        }
+    }
+
+    private mutating func deliver(_ opcode: WebSocketOpcode, _ payload: [UInt8], into result: inout WebSocketReceiveResult) {
+        if opcode == .text {
+            guard UTF8Validation.isValid(payload) else {
+                fail(.protocolViolation(.invalidUTF8), code: WebSocketCloseCode.invalidPayload, into: &result)
+                return
+            }
+            result.messages.append(.text(payload))
+        } else {
+            result.messages.append(.binary(payload))
+        }
+    }
+
+    private mutating func handleClose(_ payload: [UInt8], into result: inout WebSocketReceiveResult) {
+        var code: UInt16?
+        var reason = ""
+        if payload.count == 1 {
+            fail(.protocolViolation(.closePayloadOfOneByte), code: WebSocketCloseCode.protocolError, into: &result)
+            return
+        }
+        if payload.count >= 2 {
+            let value = UInt16(payload[0]) << 8 | UInt16(payload[1])
+            guard WebSocketCloseCode.isValidOnWire(value) else {
+                fail(.protocolViolation(.invalidCloseCode(value)), code: WebSocketCloseCode.protocolError, into: &result)
+                return
+            }
+            let reasonBytes = Array(payload[2...])
+            guard UTF8Validation.isValid(reasonBytes) else {
+                fail(.protocolViolation(.invalidUTF8), code: WebSocketCloseCode.invalidPayload, into: &result)
+                return
+            }
+            code = value
+            reason = String(decoding: reasonBytes, as: UTF8.self)
+        }
+        if case .open = state {
+            // Echo the status code back, as RFC 6455 5.5.1 suggests, then both sides are done.
+            result.outgoing += encode(.close, code.map { WebSocketFrameCodec.closePayload(code: $0, reason: "") } ?? [])
+        }
+        state = .closed(code: code, reason: reason, clean: true)
+        result.messages.append(.close(code: code, reason: reason))
+    }
+
+    private mutating func fail(_ error: TransportError, code: UInt16, into result: inout WebSocketReceiveResult) {
+        if case .open = state {
+            result.outgoing += encode(.close, WebSocketFrameCodec.closePayload(code: code, reason: ""))
+        }
+        state = .closed(code: code, reason: "", clean: false)
+        failure = error
+        result.failure = error
+    }
+
+    // MARK: Outgoing
+
+    /// The frames of one message, split into fragments of at most `fragmentSize` payload bytes when given.
+    public mutating func encodeMessage(_ opcode: WebSocketOpcode, _ payload: [UInt8], fragmentSize: Int? = nil) throws(TransportError) -> [UInt8] {
+        try requireOpen()
+        guard let size = fragmentSize, size > 0, payload.count > size, !opcode.isControl else {
+            return encode(opcode, payload)
+        }
+        var out: [UInt8] = []
+        var start = 0
+        while start < payload.count {
+            let end = min(start + size, payload.count)
+            let key = UInt32(truncatingIfNeeded: random.next())
+            WebSocketFrameCodec.encodeClientFrame(
+                opcode: start == 0 ? opcode : .continuation, payload: payload[start..<end], fin: end == payload.count,
+                maskingKey: key, into: &out)
+            start = end
+        }
+        return out
+    }
+
+    public mutating func encodeText(_ text: String) throws(TransportError) -> [UInt8] {
+        try encodeMessage(.text, Array(text.utf8))
+    }
+
+    public mutating func encodePing(_ payload: [UInt8] = []) throws(TransportError) -> [UInt8] {
+        try requireOpen()
+        return encode(.ping, Array(payload.prefix(125)))
+    }
+
+    /// Starts the close handshake; afterwards only the server's close frame is awaited.
+    public mutating func encodeClose(code: UInt16 = WebSocketCloseCode.normal, reason: String = "") throws(TransportError) -> [UInt8] {
+        try requireOpen()
+        state = .closing(code: code)
+        let reasonBytes = Array(reason.utf8.prefix(123))
+        return encode(.close, [UInt8(code >> 8), UInt8(code & 0xFF)] + reasonBytes)
+    }
+
+    /// The peer vanished (EOF or I/O error): the connection is over without a close handshake.
+    public mutating func connectionLost() {
+        if !isClosed { state = .closed(code: WebSocketCloseCode.abnormal, reason: "", clean: false) }
+    }
+
+    private func requireOpen() throws(TransportError) {
+        switch state {
+        case .open: return
+        case .closing(let code): throw .closed(code: code, reason: "closing")
+        case .closed(let code, let reason, _):
+            if let failure { throw failure }
+            throw .closed(code: code, reason: reason)
+        }
+    }
+
+    private mutating func encode(_ opcode: WebSocketOpcode, _ payload: [UInt8]) -> [UInt8] {
+        WebSocketFrameCodec.encodeClientFrame(opcode: opcode, payload: payload, maskingKey: UInt32(truncatingIfNeeded: random.next()))
+    }
+}

@@ -1,0 +1,197 @@
+import COpenSSL
+import Foundation
+
+/// One accepted connection, plain TCP or TLS, with blocking reads and writes.
+public final class LoopbackConnection: @unchecked Sendable {
+    public let fd: Int32
+    /// The client's (or proxy's) port as this server sees it.
+    public let peerPort: Int
+    private let ssl: OpaquePointer?
+    private let lock = NSLock()
+    private var closed = false
+
+    init(fd: Int32, peerPort: Int, ssl: OpaquePointer?) {
+        self.fd = fd
+        self.peerPort = peerPort
+        self.ssl = ssl
+    }
+
+    deinit {
+        if let ssl { SSL_free(ssl) }
+        Foundation.close(fd)
+    }
+
+    /// Up to `maxCount` bytes; empty at end of stream or on error.
+    public func read(maxCount: Int = 65536) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: maxCount)
+        let n: Int = buffer.withUnsafeMutableBytes { raw in
+            if let ssl { return Int(SSL_read(ssl, raw.baseAddress, Int32(raw.count))) }
+            return Foundation.recv(fd, raw.baseAddress, raw.count, 0)
+        }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    /// Writes everything in one call sequence; false if the peer is gone.
+    @discardableResult
+    public func write(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n: Int = bytes.withUnsafeBytes { raw in
+                if let ssl { return Int(SSL_write(ssl, raw.baseAddress! + offset, Int32(raw.count - offset))) }
+                return Foundation.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// Ends the connection (idempotent, callable from any thread). Only shuts the socket down: a reader
+    /// blocked in SSL_read on another thread then returns; the SSL object and fd are freed in deinit.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
+        Foundation.shutdown(fd, Int32(SHUT_RDWR))
+    }
+}
+
+/// A server certificate and key for TLS peers.
+public final class LoopbackTLSContext: @unchecked Sendable {
+    let context: OpaquePointer
+
+    /// Loads PEM files (e.g. made by `openssl req -x509`).
+    public init(certificateFile: String, keyFile: String) throws(LoopbackError) {
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw .tls("SSL_CTX_new failed") }
+        self.context = context
+        mp_ssl_ctx_disable_old_protocols(context)
+        guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else { throw .tls("cannot load certificate \(certificateFile)") }
+        guard SSL_CTX_use_PrivateKey_file(context, keyFile, SSL_FILETYPE_PEM) == 1 else { throw .tls("cannot load key \(keyFile)") }
+    }
+
+    deinit { SSL_CTX_free(context) }
+}
+
+public enum LoopbackError: Error, Equatable, Sendable {
+    case socket(String, errno: Int32)
+    case tls(String)
+}
+
+/// A listening socket on 127.0.0.1 with a free port, accepting on its own thread and running `handler`
+/// on a new thread per connection, so tests can script peers with plain blocking code.
+public final class LoopbackListener: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+    private let tls: LoopbackTLSContext?
+    private let lock = NSLock()
+    private var connections: [LoopbackConnection] = []
+    private var stopped = false
+    private var acceptedPeerPorts: [Int] = []
+
+    public init(tls: LoopbackTLSContext? = nil, handler: @escaping @Sendable (LoopbackConnection) -> Void) throws(LoopbackError) {
+        signal(SIGPIPE, SIG_IGN)  // a peer that hangs up must not kill the test process
+        let (fd, port) = try Self.bindLoopback()
+        guard listen(fd, 64) == 0 else { throw .socket("listen", errno: errno) }
+        self.fd = fd
+        self.port = port
+        self.tls = tls
+        Thread.detachNewThread { [self] in acceptLoop(handler) }
+    }
+
+    deinit { stop() }
+
+    /// Ports of every accepted connection's peer, in accept order.
+    public var peerPorts: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return acceptedPeerPorts
+    }
+
+    /// Stops accepting and closes every connection.
+    public func stop() {
+        lock.lock()
+        let open = stopped ? [] : connections
+        let wasStopped = stopped
+        stopped = true
+        connections = []
+        lock.unlock()
+        guard !wasStopped else { return }
+        Foundation.shutdown(fd, Int32(SHUT_RDWR))
+        Foundation.close(fd)
+        for connection in open { connection.close() }
+    }
+
+    /// A port that was free a moment ago (for child processes that need one on their command line).
+    public static func freePort() throws(LoopbackError) -> Int {
+        let (fd, port) = try bindLoopback()
+        Foundation.close(fd)
+        return port
+    }
+
+    private func acceptLoop(_ handler: @escaping @Sendable (LoopbackConnection) -> Void) {
+        while true {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let client = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
+            }
+            if client < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let peerPort = Int(UInt16(bigEndian: address.sin_port))
+            let tls = self.tls
+            Thread.detachNewThread { [self] in
+                var ssl: OpaquePointer?
+                if let tls {
+                    ssl = SSL_new(tls.context)
+                    SSL_set_fd(ssl, client)
+                    if SSL_accept(ssl) != 1 {
+                        SSL_free(ssl)
+                        Foundation.close(client)
+                        return
+                    }
+                }
+                let connection = LoopbackConnection(fd: client, peerPort: peerPort, ssl: ssl)
+                lock.lock()
+                if stopped {
+                    lock.unlock()
+                    connection.close()
+                    return
+                }
+                connections.append(connection)
+                acceptedPeerPorts.append(peerPort)
+                lock.unlock()
+                handler(connection)
+                connection.close()
+            }
+        }
+    }
+
+    private static func bindLoopback() throws(LoopbackError) -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .socket("socket", errno: errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let e = errno
+            Foundation.close(fd)
+            throw .socket("bind", errno: e)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import LoopbackPeers
+import TestSupport
+
+/// A self-signed certificate for localhost and 127.0.0.1, made by the system's `openssl` in a temp dir.
+struct TestCertificate {
+    let directory: URL
+    var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
+    var keyFile: String { directory.appendingPathComponent("key.pem").path }
+
+    static func make(subjectAltName: String = "DNS:localhost,IP:127.0.0.1") throws -> TestCertificate {
+        let directory = try TestEnvironment.temporaryDirectory("live-tls")
+        let certificate = TestCertificate(directory: directory)
+        let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", certificate.keyFile, "-out", certificate.certificateFile, "-days", "2",
+            "-subj", "/CN=marketprism test", "-addext", "subjectAltName=\(subjectAltName)",
+        ])
+        guard result.status == 0 else { throw FixtureError.command("openssl req", result.stderrText) }
+        return certificate
+    }
+
+    func tlsContext() throws -> LoopbackTLSContext {
+        try LoopbackTLSContext(certificateFile: certificateFile, keyFile: keyFile)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+enum FixtureError: Error {
+    case command(String, String)
+    case proxyDidNotStart(String, String)
+}
+
+/// A real proxy from Debian's packages (tinyproxy for HTTP CONNECT, dante for SOCKS5) started as this test's
+/// child process on a free loopback port with a generated config; `stop()` terminates it.
+final class ProxyProcess {
+    enum Kind { case tinyproxy, dante }
+
+    static let tinyproxyPath = "/usr/bin/tinyproxy"
+    static let dantePath = "/usr/sbin/danted"
+    static var tinyproxyAvailable: Bool { FileManager.default.isExecutableFile(atPath: tinyproxyPath) }
+    static var danteAvailable: Bool { FileManager.default.isExecutableFile(atPath: dantePath) }
+    static let missingMessage = "skipped: tinyproxy/danted not installed (apt-get install -y tinyproxy dante-server)"
+
+    let port: Int
+    let directory: URL
+    private let pid: pid_t
+    private let logFile: URL
+    private var stopped = false
+
+    init(_ kind: Kind) throws {
+        directory = try TestEnvironment.temporaryDirectory("live-proxy")
+        port = try LoopbackListener.freePort()
+        logFile = directory.appendingPathComponent("log.txt")
+        let config = directory.appendingPathComponent("proxy.conf")
+        let text: String
+        let arguments: [String]
+        switch kind {
+        case .tinyproxy:
+            text = """
+                Port \(port)
+                Listen 127.0.0.1
+                Timeout 30
+                Allow 127.0.0.1
+                MaxClients 50
+                LogLevel Connect
+                DisableViaHeader Yes
+
+                """
+            arguments = [Self.tinyproxyPath, "-d", "-c", config.path]
+        case .dante:
+            text = """
+                logoutput: stderr
+                internal: 127.0.0.1 port = \(port)
+                external: 127.0.0.1
+                clientmethod: none
+                socksmethod: none
+                user.privileged: root
+                user.unprivileged: nobody
+                client pass {
+                  from: 127.0.0.0/8 to: 0.0.0.0/0
+                  log: error
+                }
+                socks pass {
+                  from: 127.0.0.0/8 to: 0.0.0.0/0
+                  command: connect
+                  log: connect error
+                }
+
+                """
+            arguments = [Self.dantePath, "-f", config.path, "-p", directory.appendingPathComponent("pid").path]
+        }
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        pid = try Self.spawn(arguments, log: logFile.path)
+        // Ready when it accepts a TCP connection (bounded: 10 s).
+        for _ in 0..<200 {
+            if Self.canConnect(port: port) { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { break }
+            usleep(50_000)
+        }
+        stop()
+        throw FixtureError.proxyDidNotStart("\(kind)", log)
+    }
+
+    /// What the proxy logged so far.
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// SIGKILL to the proxy and its worker processes (dante forks some), then reap it.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGKILL) }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+
+    /// posix_spawn rather than Foundation's Process: dante closes every inherited descriptor at startup,
+    /// which Foundation takes for the child's exit and then blocks its monitor thread in waitpid on a live
+    /// process (no later Process in the test run would ever finish). Signals are reset to defaults.
+    private static func spawn(_ arguments: [String], log: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else { throw FixtureError.command("posix_spawn \(arguments[0])", String(cString: strerror(result))) }
+        return pid
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
