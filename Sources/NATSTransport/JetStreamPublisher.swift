@@ -90,6 +90,11 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     private var scratch: [PublisherCore.Effect] = []
     /// Losses not yet logged: reported at most once per tick so a long outage logs a count, not a flood.
     private var unloggedLoss: (count: Int, reason: PublisherCore.LossReason)?
+    /// Who sleeps on the monitor, so wake-ups (futex calls) happen only when someone can proceed.
+    private var waitingForConnect = 0
+    private var waitingProducers = 0
+    private var waitingFlush = 0
+    private var publisherIdle = false
 
     public init(
         _ configuration: Configuration, spool: (any MessageSpool)? = nil,
@@ -121,7 +126,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         thread.start()
         let deadline = monotonicNanoseconds() + configuration.connection.connectTimeout.value + 2_000_000_000
         monitor.lock()
+        waitingForConnect += 1
         while !core.isConnected && monotonicNanoseconds() < deadline { monitor.waitRoom(nanoseconds: 10_000_000) }
+        waitingForConnect -= 1
         monitor.unlock()
     }
 
@@ -139,9 +146,11 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     public func publish(encoded message: OutboundMessage) {
         monitor.lock()
         if configuration.backpressure {
+            waitingProducers += 1
             while core.isConnected && core.windowCount >= configuration.core.memoryLimitMessages && !closing {
                 monitor.waitRoom(nanoseconds: 50_000_000)
             }
+            waitingProducers -= 1
         }
         core.handle(.publishEncoded(message), at: now(), into: &scratch)
         absorbLocked()
@@ -154,6 +163,8 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         let deadline = monotonicNanoseconds() + timeout.value
         monitor.lock()
         defer { monitor.unlock() }
+        waitingFlush += 1
+        defer { waitingFlush -= 1 }
         while core.stats.buffered > 0 {
             let left = deadline - monotonicNanoseconds()
             if left <= 0 { return false }
@@ -222,7 +233,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         monitor.lock()
         while !closing {
             if outbox.isEmpty && lostConnections.isEmpty && connection != nil {
+                publisherIdle = true
                 monitor.waitWork(nanoseconds: configuration.tickInterval.value)
+                publisherIdle = false
             }
             if closing { break }
             let lost = lostConnections
@@ -400,12 +413,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         monitor.unlock()
     }
 
-    /// Moves the effects in `scratch` to the outbox and the log; called with the lock held.
+    /// Moves the effects in `scratch` to the outbox and the log, and wakes whoever can now
+    /// proceed; called with the lock held.
     private func absorbLocked() {
-        guard !scratch.isEmpty else {
-            monitor.broadcastRoom()
-            return
-        }
         var wake = false
         for effect in scratch {
             switch effect {
@@ -419,8 +429,13 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
             }
         }
         scratch.removeAll(keepingCapacity: true)
-        if wake { monitor.signalWork() }
-        monitor.broadcastRoom()
+        if wake && publisherIdle { monitor.signalWork() }
+        if (waitingFlush > 0 && core.stats.buffered == 0)
+            || (waitingProducers > 0 && (core.windowCount < configuration.core.memoryLimitMessages || !core.isConnected))
+            || (waitingForConnect > 0 && core.isConnected)
+        {
+            monitor.broadcastRoom()
+        }
     }
 
     private func logLossLocked() {
