@@ -76,8 +76,7 @@ final class ProxyProcess {
                 external: 127.0.0.1
                 clientmethod: none
                 socksmethod: none
-                user.privileged: root
-                user.unprivileged: nobody
+                \(getuid() == 0 ? "user.privileged: root\nuser.unprivileged: nobody" : "")
                 client pass {
                   from: 127.0.0.0/8 to: 0.0.0.0/0
                   log: error
