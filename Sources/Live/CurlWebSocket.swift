@@ -7,8 +7,8 @@ import Foundation
 ///
 /// Threading: not thread-safe. One thread owns a connection and makes every call (connect in `init`, `send`,
 /// `receive`, `close`); the collector runs one such thread per connection and feeds what `receive` returns into
-/// the sans-IO stack. Outgoing messages from elsewhere should go through a queue that this thread drains
-/// between `receive` calls with short timeouts. Pings are answered inside `receive`.
+/// the sans-IO stack. Other threads send through `outbox`, which wakes a blocked `receive` to send at once.
+/// Pings are answered inside `receive`.
 public final class CurlWebSocket {
     public struct Options: Sendable {
         public var connectTimeoutMilliseconds: Int
@@ -54,6 +54,8 @@ public final class CurlWebSocket {
     private var released = false
 
     public var state: WebSocketConnectionState { machine.state }
+    /// For other threads: queue messages here; the owner's `receive` wakes up and sends them.
+    public let outbox = WebSocketOutbox()
 
     /// Connects, upgrades and returns an open websocket, or throws why not.
     public init(url text: String, options: Options = Options()) throws(TransportError) {
@@ -148,15 +150,20 @@ public final class CurlWebSocket {
                 release()
                 throw machine.failure ?? .closed(code: code, reason: reason)
             }
+            try flushOutbox()
+            if case .closed = machine.state { continue }
             let n: Int?
             do {
-                n = try Self.receiveSome(easy, socket, into: &readBuffer, deadline: deadline)
+                n = try Self.receiveSome(easy, socket, into: &readBuffer, deadline: deadline, wake: outbox.wakeReadFD)
             } catch {
                 machine.connectionLost()
                 release()
                 throw error
             }
-            guard let n else { return nil }
+            guard let n else {
+                if deadline.remainingMilliseconds > 0 { continue }  // woken by the outbox
+                return nil
+            }
             if n == 0 {
                 machine.connectionLost()
                 release()
@@ -192,6 +199,18 @@ public final class CurlWebSocket {
         }
     }
 
+    private func flushOutbox() throws(TransportError) {
+        for item in outbox.drain() {
+            switch item {
+            case .text(let text): try send(text: text)
+            case .binary(let bytes): try send(binary: bytes)
+            case .ping(let payload): try ping(payload)
+            case .close(let code, let reason):
+                if case .open = machine.state { try sendBytes(machine.encodeClose(code: code, reason: reason)) }
+            }
+        }
+    }
+
     private func sendBytes(_ bytes: [UInt8]) throws(TransportError) {
         guard !released else { throw .closed(code: nil, reason: "released") }
         try Self.sendAll(easy, socket, bytes, deadline: Deadline(milliseconds: 30_000))
@@ -216,7 +235,7 @@ public final class CurlWebSocket {
             if code == CURLE_OK {
                 offset += sent
             } else if code == CURLE_AGAIN {
-                if !wait(socket, events: Int16(POLLOUT), deadline: deadline) {
+                if wait(socket, events: Int16(POLLOUT), deadline: deadline) == .timedOut {
                     throw .timeout(operation: "send", milliseconds: deadline.milliseconds)
                 }
             } else {
@@ -225,9 +244,12 @@ public final class CurlWebSocket {
         }
     }
 
-    /// Reads what is available: the byte count (0 at end of stream), or nil at the deadline. libcurl is
-    /// drained until CURLE_AGAIN before polling because TLS may hold decrypted bytes the socket no longer shows.
-    private static func receiveSome(_ easy: CurlEasyHandle, _ socket: curl_socket_t, into buffer: inout [UInt8], deadline: Deadline) throws(TransportError) -> Int? {
+    /// Reads what is available: the byte count (0 at end of stream), or nil at the deadline or when `wake`
+    /// becomes readable. libcurl is drained until CURLE_AGAIN before polling because TLS may hold decrypted
+    /// bytes the socket no longer shows.
+    private static func receiveSome(
+        _ easy: CurlEasyHandle, _ socket: curl_socket_t, into buffer: inout [UInt8], deadline: Deadline, wake: Int32 = -1
+    ) throws(TransportError) -> Int? {
         while true {
             var received = 0
             let code = buffer.withUnsafeMutableBytes { curl_easy_recv(easy.raw, $0.baseAddress, $0.count, &received) }
@@ -235,19 +257,27 @@ public final class CurlWebSocket {
             guard code == CURLE_AGAIN else {
                 throw .receiveFailed(curlCode: Int32(bitPattern: code.rawValue), message: easy.message(for: code))
             }
-            if !wait(socket, events: Int16(POLLIN), deadline: deadline) { return nil }
+            switch wait(socket, events: Int16(POLLIN), deadline: deadline, wake: wake) {
+            case .ready: continue
+            case .timedOut, .woken: return nil
+            }
         }
     }
 
-    private static func wait(_ socket: curl_socket_t, events: Int16, deadline: Deadline) -> Bool {
+    private enum WaitResult { case ready, timedOut, woken }
+
+    private static func wait(_ socket: curl_socket_t, events: Int16, deadline: Deadline, wake: Int32 = -1) -> WaitResult {
         while true {
             let remaining = deadline.remainingMilliseconds
-            var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, Int32(clamping: remaining))
-            if ready > 0 { return true }
+            var descriptors = [pollfd(fd: socket, events: events, revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&descriptors, wake >= 0 ? 2 : 1, Int32(clamping: remaining))
+            if ready > 0 {
+                if descriptors[0].revents != 0 { return .ready }
+                return .woken
+            }
             if ready < 0 && errno == EINTR { continue }
-            if ready < 0 { return true }  // let the next curl call report the socket error
-            if remaining <= 0 { return false }
+            if ready < 0 { return .ready }  // let the next curl call report the socket error
+            if remaining <= 0 { return .timedOut }
         }
     }
 }

@@ -162,6 +162,24 @@ import Testing
         }
     }
 
+    @Test func outboxWakesABlockedReceiveFromAnotherThread() throws {
+        let server = try LoopbackWebSocketServer()
+        defer { server.stop() }
+        let socket = try CurlWebSocket(url: server.url(), options: options())
+        let outbox = socket.outbox
+        Thread.detachNewThread {
+            usleep(100_000)  // let the owner block in receive first
+            outbox.enqueue(.text("from another thread"))
+        }
+        // Without the wake-up the text would wait in the queue until this call returned nil at its timeout.
+        #expect(try socket.receive(timeoutMilliseconds: 30_000) == .text(Array("from another thread".utf8)))
+        outbox.enqueue(.ping([1]))
+        #expect(try next(socket) == .pong([1]))
+        outbox.enqueue(.close(code: 4002, reason: "from outbox"))
+        #expect(try next(socket) == .close(code: 4002, reason: "from outbox"))
+        #expect(server.waitForFrames(3).last?.closeCode == 4002)
+    }
+
     @Test func invalidUTF8FromServerFailsWith1007() throws {
         let server = try LoopbackWebSocketServer { session in
             session.send(opcode: 1, payload: [0x66, 0xFF, 0x66])
