@@ -49,7 +49,8 @@ final class ProxyProcess {
     private let logFile: URL
     private var stopped = false
 
-    init(_ kind: Kind) throws {
+    /// `basicAuth` (tinyproxy only) makes the proxy demand these credentials.
+    init(_ kind: Kind, basicAuth: (user: String, password: String)? = nil) throws {
         directory = try TestEnvironment.temporaryDirectory("live-proxy")
         port = try LoopbackListener.freePort()
         logFile = directory.appendingPathComponent("log.txt")
@@ -66,6 +67,7 @@ final class ProxyProcess {
                 MaxClients 50
                 LogLevel Connect
                 DisableViaHeader Yes
+                \(basicAuth.map { "BasicAuth \($0.user) \($0.password)" } ?? "")
 
                 """
             arguments = [Self.tinyproxyPath, "-d", "-c", config.path]

@@ -85,6 +85,24 @@ import Testing
         #expect(server.requests.count == 2)
     }
 
+    @Test(.enabled(if: ProxyProcess.tinyproxyAvailable, Comment(rawValue: ProxyProcess.missingMessage)))
+    func proxyCredentialsFromTheURLAreSent() throws {
+        let proxy = try ProxyProcess(.tinyproxy, basicAuth: ("feed", "s3cret"))
+        defer { proxy.stop() }
+        let server = try LoopbackWebSocketServer()
+        defer { server.stop() }
+        try echoThrough(try ProxyConfiguration(parsing: "http://feed:s3cret@127.0.0.1:\(proxy.port)"), url: server.url(), server: server)
+        for url in ["http://127.0.0.1:\(proxy.port)", "http://feed:wrong@127.0.0.1:\(proxy.port)"] {
+            #expect {
+                _ = try CurlWebSocket(url: server.url(), options: options(proxy: try ProxyConfiguration(parsing: url)))
+            } throws: { error in
+                if case .proxyFailed? = error as? TransportError { return true }
+                return false
+            }
+        }
+        #expect(server.peerPorts.count == 1, "only the authenticated tunnel reached the server")
+    }
+
     @Test func deadProxyIsProxyFailedAndNoProxyBypassesIt() throws {
         let deadPort = try LoopbackListener.freePort()
         let server = try LoopbackWebSocketServer()
