@@ -104,7 +104,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     func corePublish(_ events: [PublishableEvent], _ benchmark: Benchmark) {
-        let publisher = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 4096)))
+        var publisher = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 4096)))
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = threadCPUNanoseconds()
         benchmark.startMeasurement()

@@ -18,8 +18,8 @@ public enum PublishTarget: Hashable, Sendable {
         }
     }
 
-    /// Opens the sink. In-process returns a `SinkPublisher<InProcessSink>` (its `sink.messages`
-    /// hold the output); NATS starts connecting and, with `spoolDirectory`, spools to disk when
+    /// Opens the sink. In-process returns a `SinkEventPublisher<InProcessSink>` (its
+    /// `sink.messages` hold the output); NATS starts connecting and, with `spoolDirectory`, spools to disk when
     /// memory is full.
     public func open(
         core: PublisherCore.Configuration? = nil, encoder: MessageEncoder = MessageEncoder(), spoolDirectory: String? = nil,
@@ -27,9 +27,10 @@ public enum PublishTarget: Hashable, Sendable {
     ) throws -> any EventPublisher {
         switch self {
         case .inProcess:
-            return SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: core ?? .init(), encoder: encoder))
+            return SinkEventPublisher(SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: core ?? .init(), encoder: encoder)))
         case .ndjson(let path):
-            return SinkPublisher(sink: try NDJSONFileSink(path: path), core: PublisherCore(configuration: core ?? .init(), encoder: encoder))
+            return SinkEventPublisher(
+                SinkPublisher(sink: try NDJSONFileSink(path: path), core: PublisherCore(configuration: core ?? .init(), encoder: encoder)))
         case .nats(let options, let stream):
             var configuration = JetStreamPublisher.Configuration(connection: options, stream: stream, encoder: encoder)
             if let core { configuration.core = core }

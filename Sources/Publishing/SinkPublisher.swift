@@ -2,7 +2,7 @@ import Model
 
 /// Drives a `PublisherCore` into a synchronous sink: each send is written and acked (or failed)
 /// at once, so nothing stays in flight. Used for in-process replay and NDJSON output.
-public final class SinkPublisher<Sink: MessageSink>: EventPublisher {
+public struct SinkPublisher<Sink: MessageSink> {
     public private(set) var core: PublisherCore
     public var sink: Sink
     private var effects: [PublisherCore.Effect] = []
@@ -20,13 +20,13 @@ public final class SinkPublisher<Sink: MessageSink>: EventPublisher {
 
     public var stats: PublisherCore.Stats { core.stats }
 
-    public func publish(_ event: PublishableEvent, at now: Instant) {
+    public mutating func publish(_ event: PublishableEvent, at now: Instant) {
         // Encoding first spares a copy of the event into the core's input.
         core.handle(.publishEncoded(core.encoder.encode(event)), at: now, into: &effects)
         drain(at: now)
     }
 
-    public func publish(encoded message: OutboundMessage, at now: Instant) {
+    public mutating func publish(encoded message: OutboundMessage, at now: Instant) {
         core.handle(.publishEncoded(message), at: now, into: &effects)
         drain(at: now)
     }
@@ -34,14 +34,14 @@ public final class SinkPublisher<Sink: MessageSink>: EventPublisher {
     /// Synchronous sinks hold nothing back: settled as soon as `publish` returns.
     public func flush(timeout: Nanoseconds) -> Bool { core.stats.buffered == 0 }
 
-    public func close() throws(SinkError) { try sink.finish() }
+    public mutating func close() throws(SinkError) { try sink.finish() }
 
-    public func tick(at now: Instant) {
+    public mutating func tick(at now: Instant) {
         core.handle(.tick, at: now, into: &effects)
         drain(at: now)
     }
 
-    private func drain(at now: Instant) {
+    private mutating func drain(at now: Instant) {
         while !effects.isEmpty {
             swap(&effects, &pending)
             for effect in pending {
@@ -60,4 +60,21 @@ public final class SinkPublisher<Sink: MessageSink>: EventPublisher {
             pending.removeAll(keepingCapacity: true)
         }
     }
+}
+
+/// `SinkPublisher` behind the `EventPublisher` interface, for drivers that choose the sink by flag.
+/// (The value type stays the hot path: a class would pay an exclusivity check per field access.)
+public final class SinkEventPublisher<Sink: MessageSink>: EventPublisher {
+    public private(set) var publisher: SinkPublisher<Sink>
+
+    public init(_ publisher: SinkPublisher<Sink>) {
+        self.publisher = publisher
+    }
+
+    public var sink: Sink { publisher.sink }
+    public var stats: PublisherCore.Stats { publisher.stats }
+
+    public func publish(_ event: PublishableEvent, at now: Instant) { publisher.publish(event, at: now) }
+    public func flush(timeout: Nanoseconds) -> Bool { publisher.flush(timeout: timeout) }
+    public func close() throws { try publisher.close() }
 }

@@ -21,7 +21,7 @@ import TestSupport
         let inProcess = try PublishTarget.inProcess.open()
         for i in 1...50 { inProcess.publish(Feed.event(i), at: .zero) }
         #expect(inProcess.flush(timeout: .seconds(1)))
-        #expect((inProcess as? SinkPublisher<InProcessSink>)?.sink.messages.map(\.id) == Feed.ids(1...50))
+        #expect((inProcess as? SinkEventPublisher<InProcessSink>)?.sink.messages.map(\.id) == Feed.ids(1...50))
 
         let dir = try TestEnvironment.temporaryDirectory("target")
         defer { try? FileManager.default.removeItem(at: dir) }

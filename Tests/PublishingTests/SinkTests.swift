@@ -7,7 +7,7 @@ import TestSupport
 
 @Suite struct SinkTests {
     @Test func inProcessSinkGetsEveryMessageOnceInOrder() {
-        let p = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 8)))
+        var p = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 8)))
         for i in 1...1000 { p.publish(Fixtures.trade(i), at: .milliseconds(Int64(i))) }
         #expect(p.sink.messages.map(\.id) == (1...1000).map { "binance:BTCUSDT:trade:\($0)" })
         #expect(p.stats.published == 1000 && p.stats.acked == 1000 && p.stats.lost == 0 && p.stats.buffered == 0)
@@ -18,7 +18,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("out.ndjson").path
         let sink = try NDJSONFileSink(path: path)
-        let p = SinkPublisher(sink: sink)
+        var p = SinkPublisher(sink: sink)
         for e in Fixtures.everyKind { p.publish(e, at: .zero) }
         try sink.close()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
