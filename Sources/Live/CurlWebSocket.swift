@@ -14,6 +14,8 @@ public final class CurlWebSocket {
         public var connectTimeoutMilliseconds: Int
         /// Deadline for the upgrade request and the 101 response after the connection is up.
         public var handshakeTimeoutMilliseconds: Int
+        /// Deadline for writing one message when the socket does not drain (a stalled peer).
+        public var sendTimeoutMilliseconds: Int
         public var tls: TLSOptions
         /// The proxy for this connection, already resolved (see `ProxyPolicy.proxy(for:)`); nil is direct.
         public var proxy: ProxyConfiguration?
@@ -23,12 +25,14 @@ public final class CurlWebSocket {
         public var random: any RandomNumberGenerator & Sendable
 
         public init(
-            connectTimeoutMilliseconds: Int = 10_000, handshakeTimeoutMilliseconds: Int = 10_000, tls: TLSOptions = .systemTrust,
+            connectTimeoutMilliseconds: Int = 10_000, handshakeTimeoutMilliseconds: Int = 10_000, sendTimeoutMilliseconds: Int = 10_000,
+            tls: TLSOptions = .systemTrust,
             proxy: ProxyConfiguration? = nil, limits: WebSocketLimits = WebSocketLimits(), extraHeaders: [(String, String)] = [],
             random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
         ) {
             self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
             self.handshakeTimeoutMilliseconds = handshakeTimeoutMilliseconds
+            self.sendTimeoutMilliseconds = sendTimeoutMilliseconds
             self.tls = tls
             self.proxy = proxy
             self.limits = limits
@@ -52,6 +56,7 @@ public final class CurlWebSocket {
     private var pendingIndex = 0
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var released = false
+    private let sendTimeoutMilliseconds: Int
 
     public var state: WebSocketConnectionState { machine.state }
     /// For other threads: queue messages here; the owner's `receive` wakes up and sends them.
@@ -62,6 +67,7 @@ public final class CurlWebSocket {
         let url = try TransportURL(text)
         guard url.scheme == "ws" || url.scheme == "wss" else { throw .invalidURL(text) }
         self.url = url
+        sendTimeoutMilliseconds = options.sendTimeoutMilliseconds
         let easy = try CurlEasyHandle()
         self.easy = easy
         try easy.set(CURLOPT_URL, url.curlURL, "URL")
@@ -193,7 +199,7 @@ public final class CurlWebSocket {
         pending += result.messages
         if !result.outgoing.isEmpty {
             // A failed pong or close reply surfaces on the next receive as a lost connection.
-            do { try Self.sendAll(easy, socket, result.outgoing, deadline: Deadline(milliseconds: 5_000)) } catch {
+            do { try Self.sendAll(easy, socket, result.outgoing, deadline: Deadline(milliseconds: sendTimeoutMilliseconds)) } catch {
                 machine.connectionLost()
             }
         }
@@ -213,7 +219,7 @@ public final class CurlWebSocket {
 
     private func sendBytes(_ bytes: [UInt8]) throws(TransportError) {
         guard !released else { throw .closed(code: nil, reason: "released") }
-        try Self.sendAll(easy, socket, bytes, deadline: Deadline(milliseconds: 30_000))
+        try Self.sendAll(easy, socket, bytes, deadline: Deadline(milliseconds: sendTimeoutMilliseconds))
     }
 
     private func release() {

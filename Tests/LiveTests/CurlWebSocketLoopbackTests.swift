@@ -111,6 +111,22 @@ import Testing
         socket.close()
     }
 
+    @Test func responseAndFramesSplitAcrossManyWritesAreReassembled() throws {
+        // A 300-byte frame in 7-byte writes with pauses, so the client reads it in partial pieces.
+        let frame = LoopbackWebSocketSession.frame(opcode: 1, payload: Array(String(repeating: "0123456789", count: 30).utf8))
+        let server = try LoopbackWebSocketServer(session: { session in
+            for start in stride(from: 0, to: frame.count, by: 7) {
+                session.sendRaw(Array(frame[start..<min(start + 7, frame.count)]))
+                usleep(1_000)
+            }
+            LoopbackWebSocketServer.echo(session)
+        }, handshake: { _ in .accept() })
+        defer { server.stop() }
+        let socket = try CurlWebSocket(url: server.url(), options: options())
+        #expect(try next(socket) == .text(Array(String(repeating: "0123456789", count: 30).utf8)))
+        socket.close()
+    }
+
     @Test func handshakeFailuresAreTyped() throws {
         let wrong = try LoopbackWebSocketServer(handshake: { _ in .acceptWithWrongKey })
         defer { wrong.stop() }
