@@ -2,10 +2,11 @@
 # Both install what they need (Debian packages) when it is missing.
 
 APT_PACKAGES := libzstd-dev libcurl4-openssl-dev pkg-config nats-server libnats-dev
+PYTHON ?= python3
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps demo test build release bench
+.PHONY: deps pydeps demo test build release bench
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -24,7 +25,11 @@ release: deps
 demo: release
 	.build/release/marketprism demo
 
-test: deps
+# Python's nats-py plays the consumer written in another language (PublishingTests / NATSTransportTests).
+pydeps:
+	@$(PYTHON) -c "import nats" 2>/dev/null || $(PYTHON) -m pip install -q nats-py
+
+test: deps pydeps
 	$(SWIFT) test
 
 bench: deps

@@ -133,7 +133,9 @@ public final class Simulator {
         truth = BookReplay(feed: feed, configuration: options.books, okxProtocol: options.okxProtocol)
         broker = SimulatedBroker(ackLatency: options.ackLatency)
         originNs = feed.firstFrameNs
-        nowNs = feed.firstNs
+        // Connect just before the first recorded frame: REST calls recorded minutes earlier (instrument
+        // lists) are answered from the recording anyway, and idling through them would only trip watchdogs.
+        nowNs = max(feed.firstNs, feed.firstFrameNs - options.connectLatency.value - 1_000_000)
         responseQueues = feed.responses
         faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstFrameNs) }
         report = ReplayReport(scenario: scenario.name, recording: feed.path, seed: scenario.seed, speed: scenario.speed)
@@ -804,6 +806,11 @@ public final class Simulator {
     }
 
     private func checkResync(after i: Int) {
+        // Past the recording's end the exchange has nothing left to resync from: not a failure.
+        guard nowNs <= feed.lastNs else {
+            report.resyncChecksSkipped += 1
+            return
+        }
         for b in truth.books where b.isValid {
             if stack.validBook(native: b.instrument.native) == nil {
                 report.resyncFailures.append("\(b.instrument.symbol) still invalid \(DurationText.format(scenario.expectations.resyncWithin)) after \(faults[i].fault.kind.rawValue) healed")

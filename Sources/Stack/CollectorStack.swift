@@ -85,8 +85,10 @@ public struct CollectorStack {
 
     /// The websocket `id` failed to open or was closed by the peer or the network.
     public mutating func connectionLost(_ id: ConnectionID, cause: DisconnectCause, at now: Instant) {
+        let wasPrimary = supervisor.current == id
         dropConnection(id)
         runSupervisor(supervisor.lost(id, cause: cause, at: now), at: now)
+        if wasPrimary && supervisor.current == nil { resetBooks(at: now) }
     }
 
     /// A websocket ping control frame arrived; the pong goes out at once.
@@ -453,12 +455,7 @@ public struct CollectorStack {
                 connections.append(LiveConnection(id: id, keepalive: keepalive, stale: stale, feed: feed))
                 for frame in adapter.connectFrames() { effects.append(.send(id, frame)) }
             case .resyncBooks:
-                for i in books.indices {
-                    fetcher.cancelQueued(for: books[i].instrument)
-                    bookEffects.removeAll(keepingCapacity: true)
-                    books[i].handle(.reset, at: now, into: &bookEffects)
-                    runBookEffects(slot: i, at: now)
-                }
+                resetBooks(at: now)
             case .close(let id, _):
                 dropConnection(id)
                 effects.append(.close(id, code: 1000))
@@ -489,6 +486,16 @@ public struct CollectorStack {
         }
     }
 
+    /// Without a live connection no book can be trusted: every book starts over from nothing.
+    private mutating func resetBooks(at now: Instant) {
+        for i in books.indices {
+            fetcher.cancelQueued(for: books[i].instrument)
+            bookEffects.removeAll(keepingCapacity: true)
+            books[i].handle(.reset, at: now, into: &bookEffects)
+            runBookEffects(slot: i, at: now)
+        }
+    }
+
     private mutating func runWatchdog(_ out: [WatchdogEffect], connection id: ConnectionID, at now: Instant) {
         for effect in out {
             switch effect {
@@ -498,7 +505,9 @@ public struct CollectorStack {
                 break  // Pongs go out in `receivedPing`; adapters build heartbeat frames and answers.
             case .reconnect(let reason):
                 if let c = connectionIndex(id) { collectTrips(c) }
+                let wasPrimary = supervisor.current == id
                 runSupervisor(supervisor.requestReconnect(id, reason: reason, at: now), at: now)
+                if wasPrimary && supervisor.current == nil { resetBooks(at: now) }
             }
         }
     }
