@@ -57,9 +57,12 @@ public final class LoopbackConnection: @unchecked Sendable {
     }
 }
 
-/// A server certificate and key for TLS peers.
+/// A server certificate and key for TLS peers. It also records the ALPN protocols each client offered, so a
+/// test can check that a client forcing HTTP/1.1 offers none (and never gets h2).
 public final class LoopbackTLSContext: @unchecked Sendable {
     let context: OpaquePointer
+    private let lock = NSLock()
+    private var offers: [[String]] = []
 
     /// Loads PEM files (e.g. made by `openssl req -x509`).
     public init(certificateFile: String, keyFile: String) throws(LoopbackError) {
@@ -68,9 +71,35 @@ public final class LoopbackTLSContext: @unchecked Sendable {
         mp_ssl_ctx_disable_old_protocols(context)
         guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else { throw .tls("cannot load certificate \(certificateFile)") }
         guard SSL_CTX_use_PrivateKey_file(context, keyFile, SSL_FILETYPE_PEM) == 1 else { throw .tls("cannot load key \(keyFile)") }
+        // Called only when a client sends ALPN; we record the list and select nothing (HTTP/1.1 goes on).
+        SSL_CTX_set_alpn_select_cb(context, { _, _, _, input, length, arg in
+            guard let input, let arg else { return SSL_TLSEXT_ERR_NOACK }
+            var names: [String] = []
+            var i = 0
+            while i < Int(length) {
+                let n = Int(input[i])
+                names.append(String(decoding: UnsafeBufferPointer(start: input + i + 1, count: min(n, Int(length) - i - 1)), as: UTF8.self))
+                i += n + 1
+            }
+            Unmanaged<LoopbackTLSContext>.fromOpaque(arg).takeUnretainedValue().record(names)
+            return SSL_TLSEXT_ERR_NOACK
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { SSL_CTX_free(context) }
+
+    /// The ALPN lists clients offered, one per handshake that offered any.
+    public var offeredALPN: [[String]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return offers
+    }
+
+    private func record(_ names: [String]) {
+        lock.lock()
+        offers.append(names)
+        lock.unlock()
+    }
 }
 
 public enum LoopbackError: Error, Equatable, Sendable {

@@ -28,6 +28,23 @@ import Testing
         #expect(socket.state == .closed(code: 1000, reason: "", clean: true))
     }
 
+    @Test func websocketOffersNoALPNWhileRESTMayNegotiateH2() throws {
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        let context = try certificate.tlsContext()
+        let server = try LoopbackWebSocketServer(tls: context)
+        defer { server.stop() }
+        let socket = try CurlWebSocket(url: server.url(), options: options(.trusting(caFile: certificate.certificateFile)))
+        socket.close()
+        #expect(context.offeredALPN.isEmpty, "an h2 answer would make the HTTP/1.1 upgrade impossible")
+        // The REST client, on the same TLS context, is free to offer h2 (and falls back to HTTP/1.1 here).
+        let rest = try LoopbackHTTPServer(tls: context) { _ in LoopbackHTTPResponse(body: [1]) }
+        defer { rest.stop() }
+        let response = try CurlRestClient(options: .init(tls: .trusting(caFile: certificate.certificateFile))).get(rest.url("/"))
+        #expect(response.status == 200)
+        #expect(context.offeredALPN.first?.contains("h2") == true)
+    }
+
     @Test func verificationFailsWithoutTheCA() throws {
         let certificate = try TestCertificate.make()
         defer { certificate.remove() }
