@@ -76,7 +76,14 @@ final class CurlEasyHandle {
 
     /// Sets the proxy, or the empty string for direct: libcurl must never apply its own environment lookup,
     /// so ProxyPolicy stays the single place that decides.
+    ///
+    /// CURLOPT_NOPROXY is set to "" as well: libcurl would otherwise apply the environment's no_proxy even to
+    /// an explicitly configured proxy. Credentials are reset on every call because a REST handle is reused
+    /// across URLs whose proxies differ.
     func applyProxy(_ proxy: ProxyConfiguration?) throws(TransportError) {
+        try set(CURLOPT_NOPROXY, "", "NOPROXY")
+        _ = mp_curl_setopt_pointer(raw, CURLOPT_PROXYUSERNAME, nil)
+        _ = mp_curl_setopt_pointer(raw, CURLOPT_PROXYPASSWORD, nil)
         guard let proxy else {
             try set(CURLOPT_PROXY, "", "PROXY")
             return
