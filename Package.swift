@@ -58,7 +58,7 @@ let package = Package(
             name: "MarketPrismCLI",
             dependencies: [
                 "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Simulation",
-                "ConfigSupport",
+                "ConfigSupport", "NATSTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

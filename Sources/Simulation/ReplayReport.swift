@@ -20,6 +20,26 @@ public struct FaultResult: Sendable, Equatable {
     public var effect: String
 }
 
+/// What the `--nats` sink did with the replayed stream.
+public struct NATSSinkReport: Sendable, Equatable {
+    public var published: Int
+    public var acked: Int
+    /// Acks JetStream flagged as duplicates: the stream already held that message id.
+    public var duplicates: Int
+    public var lost: Int
+    public var outages: Int
+    public var drained: Bool
+
+    public init(published: Int, acked: Int, duplicates: Int, lost: Int, outages: Int, drained: Bool) {
+        self.published = published
+        self.acked = acked
+        self.duplicates = duplicates
+        self.lost = lost
+        self.outages = outages
+        self.drained = drained
+    }
+}
+
 /// What a replay did, checked against its expectations; printed for people and as JSON for machines.
 public struct ReplayReport: Sendable {
     public var scenario: String
@@ -55,6 +75,8 @@ public struct ReplayReport: Sendable {
     public var publisher: (published: Int, acked: Int, resent: Int, duplicates: Int, lost: Int, bufferedMax: Int, outages: Int, outageMs: Double) =
         (0, 0, 0, 0, 0, 0, 0, 0)
     public var recordingTail: String?
+    /// Set when the replay also published to a real NATS JetStream.
+    public var nats: NATSSinkReport?
     public var targets: (latencyP95Ms: Double, throughput: Double) = (100, 150)
     /// Invalidations by symbol with their times, for gap detection.
     var invalidations: [(symbol: String, atNs: Int64)] = []
@@ -198,6 +220,9 @@ extension ReplayReport {
         o.raw("rest", "{\"requests\":\(restRequests),\"from_recording\":\(restFromRecording),\"synthesized\":\(snapshotsSynthesized)}")
         o.raw("oracle", "{\"checkpoints\":\(checkpoints),\"skipped\":\(checkpointsSkipped)}")
         if let tail = recordingTail { o.string("recording_tail", tail) }
+        if let n = nats {
+            o.raw("nats", "{\"published\":\(n.published),\"acked\":\(n.acked),\"duplicates\":\(n.duplicates),\"lost\":\(n.lost),\"outages\":\(n.outages),\"drained\":\(n.drained)}")
+        }
         return o.finish()
     }
 
@@ -228,6 +253,9 @@ extension ReplayReport {
         }
         lines.append("invariants")
         for i in invariants { lines.append("  \(i.passed ? "pass" : "FAIL") \(i.name): \(i.detail)") }
+        if let n = nats {
+            lines.append("nats       published \(n.published), acked \(n.acked) (\(n.duplicates) already in the stream), lost \(n.lost), outages \(n.outages)")
+        }
         lines.append("digest     \(digest)")
         lines.append("result     \(passed ? "PASSED" : "FAILED")")
         return lines.joined(separator: "\n")

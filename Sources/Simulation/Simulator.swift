@@ -20,6 +20,8 @@ public struct SimulationOptions {
     public var serverPingInterval: Nanoseconds?
     /// Receives each line of the canonical output (NDJSON), in order.
     public var output: ((String) -> Void)?
+    /// Receives each message as the simulated broker stores it, in stream order (the `--nats` sink).
+    public var stored: ((OutboundMessage) -> Void)?
     /// Called now and then with frames done and total, for a progress display.
     public var progress: ((Int, Int) -> Void)?
     /// Wall-clock nanoseconds, for pacing and the report's throughput; never reaches the output.
@@ -689,6 +691,7 @@ public final class Simulator {
             if let last = lastEmitIndexBySubject[s.message.subject], index < last { outOfOrder += 1 }
             lastEmitIndexBySubject[s.message.subject] = index
         }
+        options.stored?(s.message)
         var line = "{\"subject\":\"\(s.message.subject)\",\"id\":\"\(s.message.id)\",\"data\":"
         line += String(decoding: s.message.payload, as: UTF8.self)
         line += "}"

@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConfigSupport
 import Foundation
+import Model
+import NATSTransport
+import Publishing
 import Simulation
 
 struct ReplayCommand: ParsableCommand {
@@ -68,6 +71,12 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .customLong("no-oracle"), help: "Skip the truth books and invariant checks (pure throughput runs).")
     var noOracle = false
 
+    @Option(help: "Also publish the replayed stream to NATS JetStream (comma-separated URLs); ids dedupe reruns.")
+    var nats: String?
+
+    @Option(name: .customLong("nats-stream"), help: "JetStream stream to create or update over market.>.")
+    var natsStream = "MARKET_DATA"
+
     func execute(_ scenario: Scenario, quiet: Bool = false) throws -> ReplayReport {
         let report = try replay(scenario)
         if !quiet {
@@ -90,12 +99,33 @@ struct RunOptions: ParsableArguments {
             options.output = { line in sink?.write(line) }
         }
         options.progress = Progress.reporter(label: scenario.name)
+        let publisher = try nats.map { try startPublisher(urls: $0) }
+        if let publisher { options.stored = { publisher.publish(encoded: $0) } }
         let simulator = Simulator(feed: feed, scenario: scenario, options: options)
-        let report: ReplayReport
+        var report: ReplayReport
         do { report = try simulator.run() } catch { throw CLIError(error.description) }
         Progress.clear()
         try sink?.close()
+        if let publisher {
+            let drained = publisher.flush(timeout: .seconds(60))
+            let stats = publisher.stats
+            publisher.close()
+            report.nats = NATSSinkReport(
+                published: stats.published, acked: stats.acked, duplicates: stats.duplicates, lost: stats.lost,
+                outages: stats.outages, drained: drained)
+            guard drained else {
+                throw CLIError("NATS \(nats ?? ""): \(stats.published - stats.acked) message(s) still unacknowledged after 60 s")
+            }
+        }
         return report
+    }
+
+    private func startPublisher(urls: String) throws -> JetStreamPublisher {
+        var stream = StreamConfiguration()
+        stream.name = natsStream
+        let publisher = JetStreamPublisher(.init(connection: NATSConnectionOptions(urlList: urls), stream: stream))
+        do { try publisher.start() } catch { throw CLIError("NATS \(urls): \(error)") }
+        return publisher
     }
 }
 
