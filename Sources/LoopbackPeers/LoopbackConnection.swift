@@ -118,9 +118,10 @@ public final class LoopbackListener: @unchecked Sendable {
     private var stopped = false
     private var acceptedPeerPorts: [Int] = []
 
-    public init(tls: LoopbackTLSContext? = nil, handler: @escaping @Sendable (LoopbackConnection) -> Void) throws(LoopbackError) {
+    /// `port` 0 picks a free port (tests); a fixed port is for a server people connect to by hand.
+    public init(port: Int = 0, tls: LoopbackTLSContext? = nil, handler: @escaping @Sendable (LoopbackConnection) -> Void) throws(LoopbackError) {
         signal(SIGPIPE, SIG_IGN)  // a peer that hangs up must not kill the test process
-        let (fd, port) = try Self.bindLoopback()
+        let (fd, port) = try Self.bindLoopback(port: port)
         guard listen(fd, 64) == 0 else { throw .socket("listen", errno: errno) }
         self.fd = fd
         self.port = port
@@ -200,14 +201,14 @@ public final class LoopbackListener: @unchecked Sendable {
         }
     }
 
-    private static func bindLoopback() throws(LoopbackError) -> (Int32, Int) {
+    private static func bindLoopback(port: Int = 0) throws(LoopbackError) -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .socket("socket", errno: errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(clamping: port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -31,9 +31,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var connectionCount = 0
     public let isTLS: Bool
 
-    public init(tls: LoopbackTLSContext? = nil, handler: @escaping @Sendable (LoopbackHTTPRequestHead) -> LoopbackHTTPResponse) throws(LoopbackError) {
+    public init(port: Int = 0, tls: LoopbackTLSContext? = nil, handler: @escaping @Sendable (LoopbackHTTPRequestHead) -> LoopbackHTTPResponse) throws(LoopbackError) {
         isTLS = tls != nil
-        listener = try LoopbackListener(tls: tls) { [weak self] connection in
+        listener = try LoopbackListener(port: port, tls: tls) { [weak self] connection in
             guard let self else { return }
             lock.lock()
             let number = connectionCount

@@ -35,12 +35,13 @@ public final class LoopbackWebSocketServer: @unchecked Sendable {
     public let isTLS: Bool
 
     public init(
+        port: Int = 0,
         tls: LoopbackTLSContext? = nil,
         session: @escaping @Sendable (LoopbackWebSocketSession) -> Void = LoopbackWebSocketServer.echo,
         handshake: @escaping @Sendable (LoopbackHTTPRequestHead) -> LoopbackHandshakeReply = { _ in .accept() }
     ) throws(LoopbackError) {
         isTLS = tls != nil
-        listener = try LoopbackListener(tls: tls) { [weak self] connection in
+        listener = try LoopbackListener(port: port, tls: tls) { [weak self] connection in
             guard let self else { return }
             let reader = LoopbackReader(connection)
             guard let head = reader.readHeaderBlock(), let request = LoopbackHTTPRequestHead(head) else { return }

@@ -80,6 +80,14 @@ import Testing
         #expect(server.requests.map(\.connectionNumber) == [0, 0, 0])
     }
 
+    @Test func serverCanListenOnAChosenPort() throws {
+        let port = try LoopbackListener.freePort()
+        let server = try LoopbackHTTPServer(port: port) { _ in LoopbackHTTPResponse(body: Array("fixed".utf8)) }
+        defer { server.stop() }
+        #expect(server.port == port)
+        #expect(try CurlRestClient().get("http://127.0.0.1:\(port)/").body == Array("fixed".utf8))
+    }
+
     @Test func bodyLimitAndRefusedConnectionAreTyped() throws {
         let server = try LoopbackHTTPServer { _ in LoopbackHTTPResponse(body: [UInt8](repeating: 0x41, count: 10_000)) }
         defer { server.stop() }
