@@ -28,6 +28,39 @@ struct RecordedTrafficTests {
         return (sent, received)
     }
 
+    @Test func recordedDepthSnapshotsComeBackThroughGzipOverHTTPS() throws {
+        let file = try #require(TestEnvironment.cryptofeedFiles(feed: "BINANCE").first { $0.lastPathComponent.contains(".http.") })
+        var snapshots: [(path: String, body: [UInt8])] = []
+        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") where snapshots.count < 3 {
+            guard let arrow = line.range(of: " -> "), let colon = line[arrow.upperBound...].range(of: ": ") else { continue }
+            let url = try TransportURL(String(line[..<arrow.lowerBound]))
+            snapshots.append((url.target, Array(line[colon.upperBound...].utf8)))
+        }
+        try #require(snapshots.count == 3)
+        var compressed: [String: [UInt8]] = [:]
+        for snapshot in snapshots {
+            let gzip = try TestEnvironment.run(URL(fileURLWithPath: "/bin/gzip"), ["-c"], stdin: Data(snapshot.body))
+            try #require(gzip.status == 0)
+            compressed[snapshot.path] = Array(gzip.stdout)
+        }
+        let bodies = compressed
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        let server = try LoopbackHTTPServer(tls: certificate.tlsContext()) { request in
+            guard let body = bodies[request.target] else { return LoopbackHTTPResponse(status: 404) }
+            return LoopbackHTTPResponse(headers: [("Content-Encoding", "gzip"), ("X-MBX-USED-WEIGHT-1M", "10")], body: body)
+        }
+        defer { server.stop() }
+        let client = try CurlRestClient(options: .init(tls: .trusting(caFile: certificate.certificateFile)))
+        for snapshot in snapshots {
+            let response = try client.get(server.url(snapshot.path))
+            #expect(response.status == 200)
+            #expect(response.body == snapshot.body)
+            #expect(response.usedWeightPerMinute == 10)
+        }
+        #expect(Set(server.requests.map(\.connectionNumber)) == [0], "one TLS connection for all three")
+    }
+
     @Test(arguments: ["BINANCE", "OKX", "DERIBIT"])
     func recordedConnectionArrivesByteForByte(feed: String) throws {
         let (sent, received) = try capture(feed)
