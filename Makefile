@@ -1,7 +1,7 @@
 # MarketPrism: the two quick-start commands are `make demo` and `make test`.
 # Both install what they need (Debian packages) when it is missing.
 
-APT_PACKAGES := libzstd-dev libcurl4-openssl-dev pkg-config nats-server libnats-dev
+APT_PACKAGES := libzstd-dev libcurl4-openssl-dev libssl-dev openssl pkg-config nats-server libnats-dev tinyproxy dante-server
 PYTHON ?= python3
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
