@@ -6,6 +6,10 @@ struct ScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenario",
         abstract: "Run fault scenarios.",
+        discussion: """
+            Example:
+              marketprism scenario run scenarios/*.yaml
+            """,
         subcommands: [ScenarioRun.self])
 }
 
