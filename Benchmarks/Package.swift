@@ -8,7 +8,7 @@ let package = Package(
     name: "MarketPrismBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "marketprism", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -26,7 +26,7 @@ func suite(_ name: String, dependencies: [String]) -> Target {
     .executableTarget(
         name: name,
         dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport"]
-            + dependencies.map { .product(name: $0, package: "main") },
+            + dependencies.map { .product(name: $0, package: "marketprism") },
         path: name,
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     )
