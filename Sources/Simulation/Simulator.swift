@@ -387,12 +387,20 @@ public final class Simulator {
     /// Whether a frame carries book data, by the venues' channel markers (cheap, no parse).
     private func isBookFrame(_ frame: [UInt8]) -> Bool {
         switch feed.venue {
-        case .binance, .binanceFutures: return frame.contains(subsequence: Array("depthUpdate".utf8))
-        case .okx:
-            return frame.contains(subsequence: Array("\"channel\":\"books".utf8))
-                && frame.contains(subsequence: Array("\"action\":".utf8))
-        case .deribit: return frame.contains(subsequence: Array("\"channel\":\"book.".utf8))
+        case .binance, .binanceFutures: return frame.contains(subsequence: Marker.binanceDepth)
+        case .okx: return frame.contains(subsequence: Marker.okxBooks) && frame.contains(subsequence: Marker.okxAction)
+        case .deribit: return frame.contains(subsequence: Marker.deribitBook)
         }
+    }
+
+    /// Byte patterns that identify venue book frames without parsing them.
+    enum Marker {
+        static let binanceDepth = Array("depthUpdate".utf8)
+        static let okxBooks = Array("\"channel\":\"books".utf8)
+        static let okxAction = Array("\"action\":".utf8)
+        static let okxUpdate = Array("\"action\":\"update\"".utf8)
+        static let deribitBook = Array("\"channel\":\"book.".utf8)
+        static let deribitChange = Array("\"type\":\"change\"".utf8)
     }
 
     /// A book frame that changes a book rather than replacing it.
@@ -400,8 +408,8 @@ public final class Simulator {
         guard isBookFrame(frame) else { return false }
         switch feed.venue {
         case .binance, .binanceFutures: return true
-        case .okx: return frame.contains(subsequence: Array("\"action\":\"update\"".utf8))
-        case .deribit: return frame.contains(subsequence: Array("\"type\":\"change\"".utf8))
+        case .okx: return frame.contains(subsequence: Marker.okxUpdate)
+        case .deribit: return frame.contains(subsequence: Marker.deribitChange)
         }
     }
 
@@ -849,23 +857,10 @@ extension Array where Element == UInt8 {
     }
 }
 
+/// The text of `s` as the inside of a JSON string (Publishing's writer does the escaping).
 func jsonEscaped(_ s: String) -> String {
-    var out = ""
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if ch.value < 0x20 {
-                let hex = Array("0123456789abcdef")
-                out += "\\u00" + String(hex[Int(ch.value >> 4)]) + String(hex[Int(ch.value & 0xF)])
-            } else {
-                out.unicodeScalars.append(ch)
-            }
-        }
-    }
-    return out
+    let quoted = JSONWriter.bytes(capacity: s.utf8.count + 2) { $0.string(s) }
+    return String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
 }
 
 #if canImport(Glibc)

@@ -244,8 +244,10 @@ public struct SyntheticMarket {
         let r = random.next() % 10
         if r < 2 { s.midTicks -= 1 } else if r < 4 { s.midTicks += 1 }
         let mid = price(s.midTicks)
-        for l in s.book.levels(.bid) where l.price >= mid { bids.append(BookLevel(price: l.price, size: .zero)) }
-        for l in s.book.levels(.ask) where l.price <= mid { asks.append(BookLevel(price: l.price, size: .zero)) }
+        // The mid moves at most a tick, so only the best few levels can end up on the wrong side.
+        let best = s.book.top(5)
+        for l in best.bids where l.price >= mid { bids.append(BookLevel(price: l.price, size: .zero)) }
+        for l in best.asks where l.price <= mid { asks.append(BookLevel(price: l.price, size: .zero)) }
         let changes = 1 + Int(random.next() % 6)
         for _ in 0..<changes {
             let distance = Int64(1 + min(random.next() % UInt64(spec.levels), random.next() % UInt64(spec.levels)))
@@ -261,12 +263,13 @@ public struct SyntheticMarket {
             }
         }
         // Keep each side near its target depth: refill the near edge the mid uncovered.
+        let near = s.book.top(5)
         for d in 1...3 {
             let bp = price(s.midTicks - Int64(d)), ap = price(s.midTicks + Int64(d))
-            if !s.book.levels(.bid).prefix(5).contains(where: { $0.price == bp }) && !bids.contains(where: { $0.price == bp }) {
+            if !near.bids.contains(where: { $0.price == bp }) && !bids.contains(where: { $0.price == bp }) {
                 bids.append(BookLevel(price: bp, size: size(&random)))
             }
-            if !s.book.levels(.ask).prefix(5).contains(where: { $0.price == ap }) && !asks.contains(where: { $0.price == ap }) {
+            if !near.asks.contains(where: { $0.price == ap }) && !asks.contains(where: { $0.price == ap }) {
                 asks.append(BookLevel(price: ap, size: size(&random)))
             }
         }

@@ -69,11 +69,43 @@ public struct AnyBookSync: Sendable {
         }
     }
 
-    public var isValid: Bool { sync?.isValid ?? false }
-    public var sequence: Int64? { sync?.sequence }
-    public var book: OrderBook? { sync?.book }
+    // `sequence`, `state` and `book` are read for every message: direct switches, no existential box.
+
+    public var sequence: Int64? {
+        switch machine {
+        case .binanceSpot(let m): return m.sequence
+        case .binanceFutures(let m): return m.sequence
+        case .okxRestSnapshot(let m): return m.sequence
+        case .okxLegacy(let m): return m.sequence
+        case .deribit(let m): return m.sequence
+        case .okxUndecided: return nil
+        }
+    }
+
+    public var state: BookSyncState {
+        switch machine {
+        case .binanceSpot(let m): return m.state
+        case .binanceFutures(let m): return m.state
+        case .okxRestSnapshot(let m): return m.state
+        case .okxLegacy(let m): return m.state
+        case .deribit(let m): return m.state
+        case .okxUndecided: return .idle
+        }
+    }
+
+    public var book: OrderBook? {
+        switch machine {
+        case .binanceSpot(let m): return m.book
+        case .binanceFutures(let m): return m.book
+        case .okxRestSnapshot(let m): return m.book
+        case .okxLegacy(let m): return m.book
+        case .deribit(let m): return m.book
+        case .okxUndecided: return nil
+        }
+    }
+
+    public var isValid: Bool { state == .synced }
     public var counters: BookSyncCounters { sync?.counters ?? BookSyncCounters() }
-    public var state: BookSyncState { sync?.state ?? .idle }
 
     /// Whether the venue rebuilds this book from a REST snapshot (else it comes in-stream after a resubscribe).
     public var usesRestSnapshots: Bool {
