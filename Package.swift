@@ -53,6 +53,9 @@ let package = Package(
             name: "Simulation",
             dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack"]),
 
+        // What the HTTP API may ask of the live collector (plain types; no server, no I/O).
+        .target(name: "CollectorControl"),
+
         // The command-line tool.
         .executableTarget(
             name: "MarketPrismCLI",
