@@ -20,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // System libraries.
@@ -56,13 +59,27 @@ let package = Package(
         // What the HTTP API may ask of the live collector (plain types; no server, no I/O).
         .target(name: "CollectorControl"),
 
+        // The live collector: the stack per venue feed on real sockets, the wall clock, sinks, recorder, control.
+        .target(
+            name: "Collector",
+            dependencies: [
+                "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Live", "NATSTransport",
+                "ConfigSupport", "CollectorControl",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // The command-line tool.
         .executableTarget(
             name: "MarketPrismCLI",
             dependencies: [
                 "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Simulation",
-                "ConfigSupport", "NATSTransport",
+                "ConfigSupport", "NATSTransport", "Collector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -84,5 +101,11 @@ let package = Package(
             dependencies: ["Simulation", "ConfigSupport", "Model", "Recording", "Stack", "Exchanges", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "LoopbackPeers", "Model", "TestSupport"]),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "Collector", "CollectorControl", "Stack", "Simulation", "Recording", "Exchanges", "Publishing", "NATSTransport",
+                "Live", "LoopbackPeers", "Model", "TestSupport",
+            ]),
     ]
 )

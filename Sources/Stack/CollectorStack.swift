@@ -13,24 +13,24 @@ import Reliability
 /// When `nextDeadline` passes they call `tick(at:)`.
 public struct CollectorStack {
     public let configuration: StackConfiguration
-    public private(set) var adapter: AnyVenueAdapter
+    public internal(set) var adapter: AnyVenueAdapter
     public private(set) var books: [AnyBookSync] = []
     private var bookIndex: [String: Int] = [:]
     /// Per book slot, the venue sequence of the last book published.
     private var lastPublishedSequence: [Int64?] = []
     public private(set) var publisher: PublisherCore
-    private var supervisor: ReconnectSupervisor
+    var supervisor: ReconnectSupervisor
     private var fetcher: SnapshotFetcher
     private var brokerBreaker: CircuitBreaker
     private var connections: [LiveConnection] = []
     private var seenSupervisorTransitions = 0
-    private var nextJSONRPCId: Int64 = 5_000_000
+    var nextJSONRPCId: Int64 = 5_000_000
     /// In-flight REST requests by id, to route answers.
     private var requests: [RequestID: RestRequest] = [:]
     private var publisherTickDue: Instant?
 
     /// Effects to carry out, in order. Drivers take them with `takeEffects()`.
-    public private(set) var effects: [StackEffect] = []
+    public internal(set) var effects: [StackEffect] = []
     /// Events to log, in order. Drivers take them with `takeEvents()`.
     public private(set) var events: [TimedStackEvent] = []
     public private(set) var counters = StackCounters()
@@ -277,7 +277,7 @@ public struct CollectorStack {
         }
     }
 
-    private mutating func bookSlot(for instrument: Instrument) -> Int {
+    mutating func bookSlot(for instrument: Instrument) -> Int {
         if let i = bookIndex[instrument.native] { return i }
         books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
                                  okxProtocol: configuration.okxBookProtocol))

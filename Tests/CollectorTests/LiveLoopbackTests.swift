@@ -1,0 +1,116 @@
+import CollectorControl
+import Exchanges
+import Foundation
+import Recording
+import Testing
+import TestSupport
+
+@testable import Collector
+
+/// The live collector on real loopback sockets against a recorded venue, compared with the
+/// deterministic replay: of the original recording (what the venue sent), and of the recording the
+/// collector made while it ran (which must reproduce the live run).
+@Suite(.serialized)
+struct LiveLoopbackTests {
+    struct LiveRun {
+        var lines: [String]
+        var recordings: [String]
+        var framesSent: Int
+        var framesReceived: Int
+        var status: CollectorStatus
+        var health: HealthReport
+    }
+
+    /// Runs the collector against `recording` played at `speed`, recording into a temporary directory.
+    func runLive(_ recording: String, speed: Double = 20) throws -> LiveRun {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("recordings/\(recording)").path
+        let peer = try RecordedExchangePeer(recording: path, speed: speed)
+        defer { peer.stop() }
+        let header = try RecordingReader(path: path).header
+        let subscription = try #require(Subscription.fromJSON(header.subscription))
+        let directory = try TestEnvironment.temporaryDirectory("collector-live")
+        let lines = LineCollector()
+        let configuration = CollectorConfiguration(venues: [
+            VenueFeedConfiguration(
+                subscription: subscription, websocketOrigin: peer.websocketOrigin, restOrigin: peer.restOrigin, proxy: "direct")
+        ])
+        let collector = try LiveCollector(
+            configuration: configuration,
+            options: LiveCollectorOptions(
+                output: lines.append, environment: [:], sink: InProcessLiveSink(), recordDirectory: directory.path,
+                commandSubject: nil))
+        collector.start()
+        let all = waitUntil(seconds: 120) { collector.frameTotals.frames >= peer.frames.count }
+        // Let the last frames' effects (REST answers, publishes) settle.
+        usleep(300_000)
+        let status = collector.status()
+        let health = collector.health()
+        let summary = collector.stop()
+        #expect(all, "the collector received \(collector.frameTotals.frames) of \(peer.frames.count) frames")
+        #expect(summary.drained)
+        return LiveRun(lines: lines.lines, recordings: summary.recordings, framesSent: peer.sent,
+                       framesReceived: collector.frameTotals.frames, status: status, health: health)
+    }
+
+    func replay(_ recording: String) throws -> [String] {
+        let out = try TestEnvironment.temporaryDirectory("collector-replay").appendingPathComponent("out.ndjson").path
+        let result = try TestEnvironment.marketprism("replay", recording, "--output", out)
+        #expect(result.status == 0 || result.status == 1, "replay failed: \(result.stderrText)")
+        return try CanonicalLines.read(out)
+    }
+
+    @Test func okxLiveRunEqualsReplayOfTheVenueAndOfItsOwnRecording() throws {
+        let live = try runLive("okx.mprec")
+        #expect(live.framesReceived == live.framesSent)
+        let original = try replay(TestEnvironment.packageRoot.appendingPathComponent("recordings/okx.mprec").path)
+        // Books and trades published live are exactly those of the deterministic replay of the venue's recording.
+        for kind in ["trade", "orderbook", "ticker"] {
+            let liveKind = CanonicalLines.messages(live.lines, kind: kind)
+            #expect(!liveKind.isEmpty)
+            let difference = firstDifference(liveKind, CanonicalLines.messages(original, kind: kind))
+            #expect(difference == nil, "\(kind): \(difference ?? "")")
+        }
+        // The collector's own recording replays to the live run's canonical output, line for line.
+        let recording = try #require(live.recordings.first)
+        let replayed = try replay(recording).map(CanonicalLines.withoutReceiveTimes)
+        let difference = firstDifference(replayed, live.lines.map(CanonicalLines.withoutReceiveTimes))
+        #expect(difference == nil, "\(difference ?? "")")
+        // While it ran the books were valid and the feed connected.
+        let venue = try #require(live.status.venues.first)
+        #expect(venue.books.allSatisfy { $0.state == "valid" })
+        #expect(venue.framesReceived == live.framesSent)
+        #expect(live.status.latency.count > 0)
+    }
+
+    @Test func binanceLiveRunMatchesReplayAfterTheSnapshot() throws {
+        let live = try runLive("binance-spot.mprec")
+        #expect(live.framesReceived == live.framesSent)
+        let original = try replay(TestEnvironment.packageRoot.appendingPathComponent("recordings/binance-spot.mprec").path)
+        // Trades and tickers do not depend on when the REST snapshot arrived: equal (bookTicker has no
+        // event time, so its timestamp is the receive time and is left out).
+        for kind in ["trade", "ticker"] {
+            let liveKind = CanonicalLines.messages(live.lines, kind: kind).map(CanonicalLines.withoutTimestamps)
+            #expect(!liveKind.isEmpty)
+            let difference = firstDifference(liveKind, CanonicalLines.messages(original, kind: kind).map(CanonicalLines.withoutTimestamps))
+            #expect(difference == nil, "\(kind): \(difference ?? "")")
+        }
+        // Books: per symbol, once both runs have a book from the snapshot, every later book is the same.
+        let recording = try #require(live.recordings.first)
+        let own = try replay(recording)
+        for symbol in ["BTC-USDT", "ETH-USDT"] {
+            let books = { (lines: [String]) in
+                CanonicalLines.messages(lines, kind: "orderbook").filter { CanonicalLines.subject($0) == "market.binance.\(symbol).orderbook" }
+            }
+            let liveBooks = books(live.lines)
+            for other in [books(original), books(own)] {
+                let ids = Set(other.map(CanonicalLines.id))
+                let firstCommon = try #require(liveBooks.firstIndex { ids.contains(CanonicalLines.id($0)) })
+                let tail = Array(liveBooks[firstCommon...])
+                let otherTail = Array(other.drop { CanonicalLines.id($0) != CanonicalLines.id(tail[0]) })
+                #expect(tail.count > liveBooks.count - 20, "\(symbol): live books only match from \(firstCommon) on")
+                let difference = firstDifference(tail, otherTail)
+                #expect(difference == nil, "\(symbol): \(difference ?? "")")
+            }
+        }
+    }
+}
