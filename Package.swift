@@ -52,6 +52,10 @@ let package = Package(
         .target(name: "Live", dependencies: ["CCurl", "Model"]),
         // Real websocket/HTTP(S) peers on 127.0.0.1 for tests and a future `serve` (POSIX sockets + libssl).
         .target(name: "LoopbackPeers", dependencies: ["COpenSSL"]),
+        // `serve`: the simulated exchange on real sockets (recordings paced onto websockets and REST, socket faults).
+        .target(
+            name: "ExchangeServer",
+            dependencies: ["LoopbackPeers", "Simulation", "Stack", "Exchanges", "Books", "Recording", "Publishing", "Model"]),
         .target(
             name: "Simulation",
             dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack"]),
@@ -75,6 +79,7 @@ let package = Package(
         .executableTarget(
             name: "MarketPrismCLI",
             dependencies: [
+                "ExchangeServer",
                 "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Simulation",
                 "ConfigSupport", "NATSTransport", "Collector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,6 +106,9 @@ let package = Package(
             dependencies: ["Simulation", "ConfigSupport", "Model", "Recording", "Stack", "Exchanges", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "LoopbackPeers", "Model", "TestSupport"]),
+        .testTarget(
+            name: "ExchangeServerTests",
+            dependencies: ["ExchangeServer", "Live", "LoopbackPeers", "Simulation", "Recording", "Exchanges", "Model", "TestSupport"]),
         .testTarget(
             name: "CollectorTests",
             dependencies: [

@@ -18,8 +18,11 @@ public final class LoopbackConnection: @unchecked Sendable {
 
     deinit {
         if let ssl { SSL_free(ssl) }
-        Foundation.close(fd)
+        if !aborted { Foundation.close(fd) }
     }
+
+    /// Set once `abort()` closed the descriptor itself.
+    private var aborted = false
 
     /// Up to `maxCount` bytes; empty at end of stream or on error.
     public func read(maxCount: Int = 65536) -> [UInt8] {
@@ -54,6 +57,29 @@ public final class LoopbackConnection: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         Foundation.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    /// Ends the connection with a TCP reset (SO_LINGER 0, then close) instead of an orderly FIN, as a
+    /// crashed or cut-off server would. Only for the thread that owns the connection's reads and writes:
+    /// the descriptor is closed at once.
+    public func abort() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !aborted else { return }
+        var linger = Foundation.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Foundation.linger>.size))
+        closed = true
+        aborted = true
+        Foundation.close(fd)
+    }
+
+    /// Waits up to `timeoutMilliseconds` (0: just looks) until a read would not block: bytes on the socket,
+    /// TLS plaintext already decrypted and buffered, or end of stream. For single-threaded event loops that
+    /// read and write the same connection (OpenSSL allows no concurrent read and write on one SSL).
+    public func waitReadable(timeoutMilliseconds: Int) -> Bool {
+        if let ssl, SSL_pending(ssl) > 0 { return true }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, Int32(clamping: timeoutMilliseconds)) > 0
     }
 }
 
@@ -197,6 +223,10 @@ public final class LoopbackListener: @unchecked Sendable {
                 lock.unlock()
                 handler(connection)
                 connection.close()
+                // Forget it, so a long-running server does not keep every finished connection's descriptor.
+                lock.lock()
+                connections.removeAll { $0 === connection }
+                lock.unlock()
             }
         }
     }

@@ -1,12 +1,19 @@
 /// Buffered reads over a connection: HTTP header blocks and exact byte counts.
-final class LoopbackReader {
-    let connection: LoopbackConnection
+public final class LoopbackReader {
+    public let connection: LoopbackConnection
     private var buffer: [UInt8] = []
 
-    init(_ connection: LoopbackConnection) { self.connection = connection }
+    public init(_ connection: LoopbackConnection) { self.connection = connection }
+
+    /// Bytes read past the last header block or count asked for (e.g. websocket frames a client sent right
+    /// behind its upgrade request), handed over and forgotten.
+    public func takeBuffered() -> [UInt8] {
+        defer { buffer = [] }
+        return buffer
+    }
 
     /// The header block without its final CRLFCRLF, or nil at end of stream.
-    func readHeaderBlock(limit: Int = 64 * 1024) -> [UInt8]? {
+    public func readHeaderBlock(limit: Int = 64 * 1024) -> [UInt8]? {
         var searchFrom = 0
         while true {
             if buffer.count >= 4 {
@@ -25,7 +32,7 @@ final class LoopbackReader {
         }
     }
 
-    func readExactly(_ count: Int) -> [UInt8]? {
+    public func readExactly(_ count: Int) -> [UInt8]? {
         while buffer.count < count {
             let more = connection.read()
             if more.isEmpty { return nil }
@@ -47,7 +54,7 @@ public struct LoopbackHTTPRequestHead: Sendable {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
         guard let first = lines.first else { return nil }
         let parts = first.split(separator: " ")

@@ -128,7 +128,8 @@ public final class LoopbackWebSocketServer: @unchecked Sendable {
         return String(decoding: encoded[0..<Int(n)], as: UTF8.self)
     }
 
-    private static func switchingProtocols(accept: String) -> [UInt8] {
+    /// The 101 answer to an upgrade request.
+    public static func switchingProtocols(accept: String) -> [UInt8] {
         Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\r\n".utf8)
     }
 }
@@ -181,15 +182,23 @@ public final class LoopbackWebSocketSession: @unchecked Sendable {
 
     /// An unmasked server frame.
     public static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true) -> [UInt8] {
-        var out: [UInt8] = [(fin ? 0x80 : 0) | opcode]
-        if payload.count < 126 {
-            out.append(UInt8(payload.count))
-        } else if payload.count <= 0xFFFF {
-            out += [126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count + 10)
+        appendFrameHeader(opcode: opcode, payloadCount: payload.count, fin: fin, into: &out)
+        return out + payload
+    }
+
+    /// The header of an unmasked server frame, appended to `out` (the payload follows it), so a server can
+    /// batch many frames into one buffer without a copy per frame.
+    public static func appendFrameHeader(opcode: UInt8, payloadCount: Int, fin: Bool = true, into out: inout [UInt8]) {
+        out.append((fin ? 0x80 : 0) | opcode)
+        if payloadCount < 126 {
+            out.append(UInt8(payloadCount))
+        } else if payloadCount <= 0xFFFF {
+            out += [126, UInt8(payloadCount >> 8), UInt8(payloadCount & 0xFF)]
         } else {
             out.append(127)
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: UInt64(payloadCount) >> UInt64(shift))) }
         }
-        return out + payload
     }
 }

@@ -10,6 +10,7 @@ struct MarketPrism: ParsableCommand {
         subcommands: [
             DemoCommand.self, ReplayCommand.self, ScenarioCommand.self, BooksCommand.self, SynthCommand.self,
             ImportCommand.self, InspectCommand.self, CatCommand.self,
+            ServeCommand.self,
             CollectCommand.self, RecordCommand.self,
         ]
     )
