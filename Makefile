@@ -25,9 +25,10 @@ release: deps
 demo: release
 	.build/release/marketprism demo
 
-# Python's nats-py plays the consumer written in another language (PublishingTests / NATSTransportTests).
+# Python's nats-py plays the consumer written in another language (PublishingTests / NATSTransportTests);
+# prometheus_client's parser checks /metrics (CollectorAPITests).
 pydeps:
-	@$(PYTHON) -c "import nats" 2>/dev/null || $(PYTHON) -m pip install -q nats-py
+	@$(PYTHON) -c "import nats, prometheus_client" 2>/dev/null || $(PYTHON) -m pip install -q nats-py prometheus-client
 
 test: deps pydeps
 	$(SWIFT) test

@@ -20,9 +20,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The collector's HTTP API (CollectorAPI): server, websocket, metrics, service lifecycle.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System libraries.
@@ -62,6 +67,20 @@ let package = Package(
 
         // What the HTTP API may ask of the live collector (plain types; no server, no I/O).
         .target(name: "CollectorControl"),
+        // The collector's HTTP API on Hummingbird 2: health, status, Prometheus metrics, books, subscriptions.
+        .target(
+            name: "CollectorAPI",
+            dependencies: [
+                "CollectorControl", "Publishing", "Model",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
 
         // The live collector: the stack per venue feed on real sockets, the wall clock, sinks, recorder, control.
         .target(
@@ -114,6 +133,14 @@ let package = Package(
             dependencies: [
                 "Collector", "CollectorControl", "Stack", "Simulation", "Recording", "Exchanges", "Publishing", "NATSTransport",
                 "Live", "LoopbackPeers", "Model", "TestSupport",
+            ]),
+        .testTarget(
+            name: "CollectorAPITests",
+            dependencies: [
+                "CollectorAPI", "CollectorControl", "Live", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ]
 )
