@@ -13,6 +13,9 @@ struct CollectorAPIRoutes: Sendable {
 
     func httpRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        // Request counts and durations (marketprism_hb_requests, marketprism_http_server_request_duration),
+        // refused requests included.
+        router.add(middleware: MetricsMiddleware())
         if let token = configuration.bearerToken {
             router.add(middleware: BearerTokenMiddleware<BasicRequestContext>(token: BearerToken(token)))
         }

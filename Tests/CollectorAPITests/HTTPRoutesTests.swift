@@ -56,6 +56,7 @@ struct HTTPRoutesTests {
             #expect(decoded == collector.status())
             #expect(decoded.venues.first { $0.exchange == "binance" }?.books.first?.symbol == "BTC-USDT")
             #expect(decoded.venues.first { $0.exchange == "okx" }?.subscriptions == ["trade": ["ETH-USDT"]])
+            #expect(reply.text.contains(#""connectionURL":"wss://127.0.0.1/binance""#))
             // Sorted keys: the same state gives the same bytes.
             #expect(try await api.get("/status").body == reply.body)
         }

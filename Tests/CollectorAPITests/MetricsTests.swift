@@ -22,6 +22,7 @@ struct MetricsTests {
         latency.recordNanoseconds(3_000_000)  // 3 ms
 
         try await withAPIServer(InMemoryCollector()) { api in
+            #expect(try await api.get("/health").status == 200)
             let reply = try await api.get("/metrics")
             #expect(reply.status == 200)
             #expect(reply.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -41,6 +42,13 @@ struct MetricsTests {
             #expect(page.bucket("marketprism_test_latency_seconds", labels, le: .infinity) == 3)
             #expect(abs((page.value("marketprism_test_latency_seconds_sum", labels) ?? 0) - 0.00344) < 1e-9)
             #expect(page.samples.allSatisfy { $0.name.hasPrefix("marketprism_") })
+            // The API's own request metrics (Hummingbird's middleware, names and labels sanitized).
+            let healthRequests = page.samples.filter {
+                $0.name == "marketprism_hb_requests" && $0.labels["http_route"] == "/health"
+                    && $0.labels["http_response_status_code"] == "200"
+            }
+            #expect(healthRequests.reduce(0) { $0 + $1.value } >= 1)
+            #expect(page.types["marketprism_http_server_request_duration"] == "histogram")
 
             try checkWithPythonClient(reply.text)
         }
