@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Reliability", targets: ["Reliability"]),
         .library(name: "Publishing", targets: ["Publishing"]),
         .library(name: "NATSTransport", targets: ["NATSTransport"]),
+        .library(name: "ExchangeServer", targets: ["ExchangeServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -108,6 +108,12 @@ final class VenueMarket: @unchecked Sendable {
         let instrument = recording.feed.snapshotInstrument(url: target)
         let isSnapshot = Self.isSnapshotPath(path)
         // Recorded answers first (first in, first out per URL) while they are not from the market's future.
+        if var fifo = restQueues[target], isSnapshot {
+            // A client that (re)joins late wants the market as it is: skip recorded snapshots that a later
+            // one, itself not from the future, has superseded.
+            while fifo.count > 1 && fifo[1].atNs <= positionNs + 1_000_000_000 { fifo.removeFirst() }
+            restQueues[target] = fifo
+        }
         if var fifo = restQueues[target], let head = fifo.first {
             let fromFuture = isSnapshot && head.atNs > positionNs + 1_000_000_000
             if !fromFuture || !canSynthesize(instrument, position: position) {
