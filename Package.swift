@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Reliability", dependencies: ["Model"]),
         .target(name: "Publishing", dependencies: ["Model", "Recording"]),
         // Live NATS JetStream transport for the publisher (libnats on its own threads).
-        .target(name: "NATSTransport", dependencies: ["CNats", "Publishing", "Model"]),
+        .target(name: "NATSTransport", dependencies: ["CNats", "Publishing", "Model", "Exchanges"]),
         // YAML configs and scenarios with errors that name file, line and key.
         .target(name: "ConfigSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
 

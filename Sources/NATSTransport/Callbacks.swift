@@ -8,10 +8,18 @@ final class CallbackContext: @unchecked Sendable {
     private weak var publisherStorage: JetStreamPublisher?
     private let lock = Monitor()
     let generation: Int
+    /// Acks read but not yet given to the core: touched only by the connection's ack
+    /// subscription thread, handed over in one locked call per burst.
+    var ackBatch: [AckedSequence] = []
+
+    /// Acks handed to the core at most this many at a time (a burst's tail goes when the
+    /// subscription has nothing more queued).
+    static let ackBatchLimit = 256
 
     init(_ publisher: JetStreamPublisher, generation: Int) {
         publisherStorage = publisher
         self.generation = generation
+        ackBatch.reserveCapacity(Self.ackBatchLimit)
     }
 
     var publisher: JetStreamPublisher? {
@@ -30,6 +38,19 @@ final class CallbackContext: @unchecked Sendable {
         guard let closure else { return nil }
         return Unmanaged<CallbackContext>.fromOpaque(closure).takeUnretainedValue()
     }
+
+    /// Gives the batched acks to the publisher, oldest first.
+    func flushAcks() {
+        guard !ackBatch.isEmpty else { return }
+        publisher?.acknowledged(ackBatch)
+        ackBatch.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One positive publish ack, waiting in a batch for the core.
+struct AckedSequence {
+    var sequence: UInt64
+    var duplicate: Bool
 }
 
 // libnats calls these on its own threads; Swift 6 needs plain global functions for C callbacks.
@@ -39,25 +60,37 @@ func natsTransportDisconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRaw
     context.publisher?.connectionLost(generation: context.generation)
 }
 
-func natsTransportAck(
-    _ js: OpaquePointer?, _ msg: OpaquePointer?, _ ack: UnsafeMutablePointer<jsPubAck>?,
-    _ error: UnsafeMutablePointer<jsPubAckErr>?, _ closure: UnsafeMutableRawPointer?
+/// JetStream's answer to one publish, on the connection's ack inbox (libnats' subscription
+/// thread). Acks are batched while more answers are queued behind this one; a failure goes at
+/// once, after the acks before it.
+func natsTransportAckReply(
+    _ nc: OpaquePointer?, _ sub: OpaquePointer?, _ msg: OpaquePointer?, _ closure: UnsafeMutableRawPointer?
 ) {
     defer { natsMsg_Destroy(msg) }
-    guard let msg, let publisher = CallbackContext.from(closure)?.publisher else { return }
-    if let ack {
-        publisher.acknowledged(msg, stored: true, duplicate: ack.pointee.Duplicate, failure: nil)
-    } else if let error {
-        let status = error.pointee.Err
-        let reason: PublisherCore.FailureReason
-        if status == NATS_TIMEOUT {
-            reason = .timeout
-        } else if status == NATS_NO_RESPONDERS {
-            reason = .noResponders
-        } else {
-            let text = error.pointee.ErrText.map { String(cString: $0) } ?? String(cString: natsStatus_GetText(status))
-            reason = .rejected(text)
+    guard let msg, let context = CallbackContext.from(closure),
+        let subject = natsMsg_GetSubject(msg), let sequence = AckInbox.sequence(inSubject: subject)
+    else { return }
+    let failure: PublisherCore.FailureReason?
+    if natsMsg_IsNoResponders(msg) {
+        failure = .noResponders
+    } else {
+        let count = Int(natsMsg_GetDataLength(msg))
+        switch PublishAck(UnsafeRawBufferPointer(start: natsMsg_GetData(msg), count: count)) {
+        case .stored(let duplicate):
+            context.ackBatch.append(AckedSequence(sequence: sequence, duplicate: duplicate))
+            var queued: Int32 = 0
+            if context.ackBatch.count >= CallbackContext.ackBatchLimit
+                || natsSubscription_GetPending(sub, &queued, nil) != NATS_OK || queued == 0
+            {
+                context.flushAcks()
+            }
+            return
+        case .rejected(let text):
+            failure = .rejected(text)
         }
-        publisher.acknowledged(msg, stored: false, duplicate: false, failure: reason)
+    }
+    context.flushAcks()
+    if let failure {
+        context.publisher?.failed(sequence: sequence, generation: context.generation, reason: failure)
     }
 }
