@@ -9,7 +9,8 @@ final class CallbackContext: @unchecked Sendable {
     private let lock = Monitor()
     let generation: Int
     /// Acks read but not yet given to the core: touched only by the connection's ack
-    /// subscription thread, handed over in one locked call per burst.
+    /// subscription thread, handed over in one locked call per burst. Storage grows with the
+    /// first acks, so contexts of failed connect attempts (kept forever) stay small.
     var ackBatch: [AckedSequence] = []
 
     /// Acks handed to the core at most this many at a time (a burst's tail goes when the
@@ -19,7 +20,6 @@ final class CallbackContext: @unchecked Sendable {
     init(_ publisher: JetStreamPublisher, generation: Int) {
         publisherStorage = publisher
         self.generation = generation
-        ackBatch.reserveCapacity(Self.ackBatchLimit)
     }
 
     var publisher: JetStreamPublisher? {
