@@ -181,6 +181,25 @@ struct JetStreamPublisherTests {
         #expect(firstDifference(try storedIds(server), Feed.ids(1...2_000)) == "")
     }
 
+    /// With no stream on the subjects the broker answers "no responders" on the ack inbox; the
+    /// publisher holds everything and resends once a stream listens again: nothing lost, in order.
+    @Test func noRespondersHoldsEverythingUntilAStreamListens() throws {
+        let server = try NATSServer()
+        let p = try makePublisher(server)
+        let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [server.url]))
+        defer { admin.close() }
+        try admin.deleteStream("MARKET_DATA")
+        for i in 1...200 { p.publish(Feed.event(i)) }
+        #expect(waitUntil(seconds: 10) { p.stats.failures > 0 })
+        #expect(p.stats.acked == 0 && p.stats.buffered == 200)
+        try admin.ensureStream(StreamConfiguration())
+        #expect(p.flush(timeout: .seconds(30)))
+        let s = p.stats
+        p.close()
+        #expect(s.acked == 200 && s.lost == 0 && s.resent > 0)
+        #expect(firstDifference(try storedIds(server), Feed.ids(1...200)) == "")
+    }
+
     @Test func streamIsCreatedWithTheConfiguredDuplicateWindow() throws {
         let server = try NATSServer()
         let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [server.url]))
