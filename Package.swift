@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Reliability", targets: ["Reliability"]),
         .library(name: "Publishing", targets: ["Publishing"]),
         .library(name: "NATSTransport", targets: ["NATSTransport"]),
+        .library(name: "Collector", targets: ["Collector"]),
+        .library(name: "LoopbackPeers", targets: ["LoopbackPeers"]),
         .library(name: "ExchangeServer", targets: ["ExchangeServer"]),
     ],
     dependencies: [
@@ -101,7 +103,7 @@ let package = Package(
             dependencies: [
                 "ExchangeServer",
                 "Model", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "Simulation",
-                "ConfigSupport", "NATSTransport", "Collector",
+                "ConfigSupport", "NATSTransport", "Collector", "CollectorAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,6 +16,7 @@ let package = Package(
         suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
         suite("BookBenchmarks", dependencies: ["Books", "Model"]),
         suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"]),
+        suite("CollectorBenchmarks", dependencies: ["Collector", "LoopbackPeers", "Exchanges", "Model"]),
         suite("ServeBenchmarks", dependencies: ["ExchangeServer", "Recording", "Model"]),
         // Shared helpers (thread CPU time, rates): `import BenchmarkSupport` in a suite.
         .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),

@@ -28,6 +28,14 @@ public struct PublisherStats: Sendable, Equatable {
     public var spooled = 0
     public var lost = 0
     public init() {}
+
+    /// A synchronous sink's figures: everything taken is stored at once.
+    static func stored(_ count: Int) -> PublisherStats {
+        var s = PublisherStats()
+        s.published = count
+        s.acked = count
+        return s
+    }
 }
 
 /// Keeps every message in memory, in publish order (tests, and `record` without a broker).
@@ -60,10 +68,7 @@ public final class InProcessLiveSink: LiveSink, @unchecked Sendable {
     public var stats: PublisherStats {
         lock.lock()
         defer { lock.unlock() }
-        var s = PublisherStats()
-        s.published = count
-        s.acked = count
-        return s
+        return .stored(count)
     }
 
     public func tick() {}
@@ -99,10 +104,7 @@ public final class NDJSONLiveSink: LiveSink, @unchecked Sendable {
     public var stats: PublisherStats {
         lock.lock()
         defer { lock.unlock() }
-        var s = PublisherStats()
-        s.published = count
-        s.acked = count
-        return s
+        return .stored(count)
     }
 
     public func tick() {

@@ -41,9 +41,11 @@ final class VenueFeed: @unchecked Sendable {
     private var pendingLatencies: [Int64] = []
     private(set) var latency = LatencyHistogram()
     private var totals = FeedTotals()
+    private var messageCounts = [Int](repeating: 0, count: MessageKind.allCases.count)
     private var lastFrameWallNs: Int64?
     private var currentURL = ""
-    private var bookNotes: [String: (resyncs: Int, detail: String)] = [:]
+    /// Per symbol: how often the book synced, how often again after the first time, the last break.
+    private var bookNotes: [String: (syncs: Int, resyncs: Int, detail: String)] = [:]
     private var breakerStates: [String: String] = [:]
     private let metrics: FeedMetrics
     private let startedMono = LiveClock.monotonicNanoseconds()
@@ -308,15 +310,15 @@ final class VenueFeed: @unchecked Sendable {
             latency.record(ns)
             if pendingLatencies.count < 100_000 { pendingLatencies.append(ns) }
         }
-        let kind = Self.kind(of: message)
-        totals.messagesByKind[kind, default: 0] += 1
+        let kind = MessageKind(message)
+        messageCounts[kind.rawValue] &+= 1
         if let output {
             var line = "{\"subject\":\"\(message.subject)\",\"id\":\"\(message.id)\",\"data\":"
             line += String(decoding: message.payload, as: UTF8.self)
             line += "}"
             output(line)
         }
-        if kind == "orderbook" && observers.isActive { notifyObservers(message) }
+        if kind == .orderbook && observers.isActive { notifyObservers(message) }
     }
 
     private func notifyObservers(_ message: OutboundMessage) {
@@ -327,27 +329,22 @@ final class VenueFeed: @unchecked Sendable {
         observers.notify(view)
     }
 
-    /// The message kind of a subject: `trade`, `orderbook`, `ticker`, `kline`, `funding`, `open_interest`, `liquidation`.
-    static func kind(of message: OutboundMessage) -> String {
-        let subject = message.subject
-        if subject.hasPrefix("market.liquidation.") { return "liquidation" }
-        let parts = subject.split(separator: ".")
-        if parts.count >= 5 && parts[parts.count - 2] == "kline" { return "kline" }
-        return parts.last.map(String.init) ?? subject
-    }
-
     private func note(_ e: TimedStackEvent) {
         if let output { output("{\"event\":\(Self.quoted(e.event.canonical)),\"t\":\(e.at.nanoseconds)}") }
         switch e.event {
         case .bookInvalidated(let symbol, let reason):
             totals.gaps += 1
-            bookNotes[symbol, default: (0, "")].detail = "\(reason)"
+            bookNotes[symbol, default: (0, 0, "")].detail = "\(reason)"
             logger.warning("book invalidated", metadata: ["symbol": "\(symbol)", "reason": "\(reason)"])
         case .bookSynced(let symbol, _):
-            if !(bookNotes[symbol]?.detail.isEmpty ?? true) {
+            // Every sync after the first is a resync: after a gap, or after a reconnect reset the book.
+            var note = bookNotes[symbol, default: (0, 0, "")]
+            if note.syncs > 0 {
                 totals.resyncs += 1
-                bookNotes[symbol]!.resyncs += 1
+                note.resyncs += 1
             }
+            note.syncs += 1
+            bookNotes[symbol] = note
             logger.debug("book synced", metadata: ["symbol": "\(symbol)"])
         case .connectionOpened(_, let reconnect):
             if reconnect { totals.reconnects += 1 }
@@ -376,6 +373,9 @@ final class VenueFeed: @unchecked Sendable {
 
     private func currentTotals() -> FeedTotals {
         var t = totals
+        for kind in MessageKind.allCases where messageCounts[kind.rawValue] > 0 {
+            t.messagesByKind[kind.name] = messageCounts[kind.rawValue]
+        }
         t.connected = sessions.values.contains { $0.socket != nil && !$0.closing }
         t.booksValid = 0
         t.booksInvalid = 0

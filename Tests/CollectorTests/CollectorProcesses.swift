@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPeers
 import TestSupport
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ final class LocalNATSServer: @unchecked Sendable {
 
     init() throws {
         guard let executable = Self.executable else { throw ProcessError.missing("nats-server") }
-        port = try freeLoopbackPort()
+        port = try LoopbackListener.freePort()
         store = try TestEnvironment.temporaryDirectory("collector-nats")
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -77,25 +78,6 @@ final class BackgroundMarketPrism: @unchecked Sendable {
 enum ProcessError: Error {
     case missing(String)
     case didNotStart(String)
-}
-
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw ProcessError.didNotStart("bind") }
-    var out = sockaddr_in()
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &out) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    return Int(UInt16(bigEndian: out.sin_port))
 }
 
 func canConnect(port: Int) -> Bool {

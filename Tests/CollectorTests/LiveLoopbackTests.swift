@@ -1,6 +1,7 @@
 import CollectorControl
 import Exchanges
 import Foundation
+import LoopbackPeers
 import Recording
 import Testing
 import TestSupport
@@ -22,9 +23,9 @@ struct LiveLoopbackTests {
     }
 
     /// Runs the collector against `recording` played at `speed`, recording into a temporary directory.
-    func runLive(_ recording: String, speed: Double = 20) throws -> LiveRun {
+    func runLive(_ recording: String, speed: Double = 20, certificate: SelfSignedCertificate? = nil) throws -> LiveRun {
         let path = TestEnvironment.packageRoot.appendingPathComponent("recordings/\(recording)").path
-        let peer = try RecordedExchangePeer(recording: path, speed: speed)
+        let peer = try RecordedExchangePeer(recording: path, speed: speed, tls: try certificate?.tlsContext())
         defer { peer.stop() }
         let header = try RecordingReader(path: path).header
         let subscription = try #require(Subscription.fromJSON(header.subscription))
@@ -32,7 +33,8 @@ struct LiveLoopbackTests {
         let lines = LineCollector()
         let configuration = CollectorConfiguration(venues: [
             VenueFeedConfiguration(
-                subscription: subscription, websocketOrigin: peer.websocketOrigin, restOrigin: peer.restOrigin, proxy: "direct")
+                subscription: subscription, websocketOrigin: peer.websocketOrigin, restOrigin: peer.restOrigin, proxy: "direct",
+                caFile: certificate?.certificateFile)
         ])
         let collector = try LiveCollector(
             configuration: configuration,
@@ -113,4 +115,68 @@ struct LiveLoopbackTests {
             }
         }
     }
+
+    @Test func tlsWithASelfSignedCertificateTrustedThroughTheConfig() throws {
+        let certificate = try SelfSignedCertificate.make()
+        defer { certificate.remove() }
+        let live = try runLive("binance-spot.mprec", speed: 40, certificate: certificate)
+        #expect(live.framesReceived == live.framesSent)
+        let original = try replay(TestEnvironment.packageRoot.appendingPathComponent("recordings/binance-spot.mprec").path)
+        let trades = CanonicalLines.messages(live.lines, kind: "trade")
+        #expect(!trades.isEmpty)
+        #expect(firstDifference(trades, CanonicalLines.messages(original, kind: "trade")) == nil)
+        // The depth snapshot came over https too: both books synced.
+        #expect(live.status.venues.first?.books.map(\.state) == ["valid", "valid"])
+    }
+
+    @Test func healthGoesBadOnAResetAndRecoversAfterTheReconnect() throws {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("recordings/okx.mprec").path
+        let peer = try RecordedExchangePeer(recording: path, speed: 10, resetAfter: 1_000)
+        defer { peer.stop() }
+        let subscription = try #require(Subscription.fromJSON(try RecordingReader(path: path).header.subscription))
+        let collector = try LiveCollector(
+            configuration: CollectorConfiguration(venues: [
+                VenueFeedConfiguration(subscription: subscription, websocketOrigin: peer.websocketOrigin, proxy: "direct")
+            ]),
+            options: LiveCollectorOptions(environment: [:], sink: InProcessLiveSink(keeps: false), commandSubject: nil))
+        collector.start()
+        defer { collector.stop() }
+        #expect(waitUntil(seconds: 30) { collector.health().healthy })
+        // The reset: the feed is disconnected and its books are invalid until the reconnect resyncs them.
+        var problems = Set<String>()
+        #expect(waitUntil(seconds: 30) {
+            let report = collector.health()
+            problems.formUnion(report.reasons.map(\.problem))
+            return !report.healthy
+        })
+        #expect(problems.isSubset(of: ["disconnected", "book_invalid"]) && !problems.isEmpty, "\(problems)")
+        #expect(waitUntil(seconds: 30) { collector.health().healthy && collector.status().venues[0].reconnects == 1 })
+        let venue = collector.status().venues[0]
+        #expect(venue.connected)
+        #expect(venue.books.allSatisfy { $0.state == "valid" })
+        // Both books synced again after the reconnect reset them.
+        #expect(venue.resyncs >= 2)
+        #expect(venue.books.allSatisfy { $0.resyncs >= 1 })
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made by the system's `openssl`.
+struct SelfSignedCertificate {
+    let directory: URL
+    var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
+    var keyFile: String { directory.appendingPathComponent("key.pem").path }
+
+    static func make() throws -> SelfSignedCertificate {
+        let certificate = SelfSignedCertificate(directory: try TestEnvironment.temporaryDirectory("collector-tls"))
+        let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", certificate.keyFile, "-out", certificate.certificateFile, "-days", "2",
+            "-subj", "/CN=marketprism collector test", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        try #require(result.status == 0, "openssl: \(result.stderrText)")
+        return certificate
+    }
+
+    func tlsContext() throws -> LoopbackTLSContext { try LoopbackTLSContext(certificateFile: certificateFile, keyFile: keyFile) }
+    func remove() { try? FileManager.default.removeItem(at: directory) }
 }

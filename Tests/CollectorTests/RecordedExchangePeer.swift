@@ -20,8 +20,11 @@ final class RecordedExchangePeer: @unchecked Sendable {
     private let lock = NSLock()
     private var responses: [String: [(status: Int, headers: [(String, String)], body: [UInt8])]] = [:]
     private var sentCount = 0
+    let secure: Bool
 
-    init(recording path: String, speed: Double) throws {
+    /// `resetAfter`: the first connection is dropped (TCP reset, no close frame) after that many frames.
+    init(recording path: String, speed: Double, tls: LoopbackTLSContext? = nil, resetAfter: Int? = nil) throws {
+        secure = tls != nil
         let reader = try RecordingReader(path: path)
         guard let venue = reader.header.knownVenue else { throw PeerError.unknownVenue }
         self.venue = venue
@@ -43,7 +46,7 @@ final class RecordedExchangePeer: @unchecked Sendable {
         self.frames = frames
         self.responses = responses
         let waitsForSubscribe = venue == .okx || venue == .deribit
-        websocket = try LoopbackWebSocketServer(session: { [weak self] session in
+        websocket = try LoopbackWebSocketServer(tls: tls, session: { [weak self] session in
             guard let self else { return }
             if waitsForSubscribe {
                 while let frame = session.readFrame() {
@@ -65,10 +68,16 @@ final class RecordedExchangePeer: @unchecked Sendable {
             // A real venue answers after a network round trip; replay models the connection opening
             // 1 ms after the dial, so frames sooner than that after the subscription could not be replayed.
             usleep(5_000)
-            self.play(to: session, speed: speed)
+            let connection = self.nextConnection()
+            let limit = connection == 0 ? resetAfter : nil
+            self.play(to: session, speed: speed, limit: limit)
+            if limit != nil {
+                session.drop()
+                return
+            }
             readerDone.wait()
         })
-        http = try LoopbackHTTPServer { [weak self] head in
+        http = try LoopbackHTTPServer(tls: tls) { [weak self] head in
             guard let self else { return LoopbackHTTPResponse(status: 503) }
             lock.lock()
             defer { lock.unlock() }
@@ -81,12 +90,12 @@ final class RecordedExchangePeer: @unchecked Sendable {
         }
     }
 
-    private func play(to session: LoopbackWebSocketSession, speed: Double) {
+    private func play(to session: LoopbackWebSocketSession, speed: Double, limit: Int? = nil) {
         guard let first = frames.first?.wallNs else { return }
         var start = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         let startNs = Int64(start.tv_sec) * 1_000_000_000 + Int64(start.tv_nsec)
-        for frame in frames {
+        for frame in frames.prefix(limit ?? frames.count) {
             let due = startNs + Int64(Double(frame.wallNs - first) / speed)
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
@@ -99,14 +108,23 @@ final class RecordedExchangePeer: @unchecked Sendable {
         }
     }
 
+    private var connections = 0
+
+    private func nextConnection() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        connections += 1
+        return connections - 1
+    }
+
     var sent: Int {
         lock.lock()
         defer { lock.unlock() }
         return sentCount
     }
 
-    var websocketOrigin: String { "ws://127.0.0.1:\(websocket.port)" }
-    var restOrigin: String { "http://127.0.0.1:\(http.port)" }
+    var websocketOrigin: String { "\(secure ? "wss" : "ws")://127.0.0.1:\(websocket.port)" }
+    var restOrigin: String { "\(secure ? "https" : "http")://127.0.0.1:\(http.port)" }
 
     func stop() {
         websocket.stop()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import CollectorAPI
 import ConfigSupport
 import Foundation
 import Logging
@@ -84,6 +85,7 @@ struct CollectorRunOptions: ParsableArguments {
         let logger = Logger(label: "marketprism.\(label)")
         let stopAfter = try durationNanoseconds()
         let output = try canonicalOutput.map { try LockedLineFile(path: $0) }
+        CollectorAPIHook.prepareMetrics(for: configuration)
         let collector: LiveCollector
         do {
             collector = try LiveCollector(
@@ -119,12 +121,25 @@ struct CollectorRunOptions: ParsableArguments {
     }
 }
 
-/// Where the HTTP API joins the service group once its target is wired in (see docs/collector.md).
+/// The HTTP API (target CollectorAPI) as another service of the group, when the config gives a port.
+/// Listed after the collector, so a graceful shutdown stops the API first and the collector last.
 enum CollectorAPIHook {
+    /// swift-metrics must have its Prometheus factory before the collector creates its metrics.
+    static func prepareMetrics(for configuration: CollectorConfiguration) {
+        if configuration.api.port != nil { MetricsBootstrap.install() }
+    }
+
     static func services(for collector: LiveCollector, configuration: CollectorConfiguration, logger: Logger)
         -> [ServiceGroupConfiguration.ServiceConfiguration]
     {
-        []
+        guard let port = configuration.api.port else { return [] }
+        let api = CollectorAPIServer(
+            control: collector,
+            configuration: CollectorAPIConfiguration(
+                host: configuration.api.host, port: port, bearerToken: configuration.api.bearerToken,
+                defaultDepth: configuration.books.publishedDepth),
+            logger: Logger(label: "marketprism.api"))
+        return [.init(service: api)]
     }
 }
 
