@@ -107,7 +107,7 @@ final class VenueMarket: @unchecked Sendable {
         let positionNs = position > 0 ? recording.entries[min(position, recording.entries.count) - 1].wallNs : recording.feed.firstFrameNs
         let instrument = recording.feed.snapshotInstrument(url: target)
         let isSnapshot = Self.isSnapshotPath(path)
-        // Recorded answers first (first in, first out per URL) while they are not from the market's future.
+        // Recorded answers first (first in, first out per URL) while they are near the market's position.
         if var fifo = restQueues[target], isSnapshot {
             // A client that (re)joins late wants the market as it is: skip recorded snapshots that a later
             // one, itself not from the future, has superseded.
@@ -115,8 +115,13 @@ final class VenueMarket: @unchecked Sendable {
             restQueues[target] = fifo
         }
         if var fifo = restQueues[target], let head = fifo.first {
-            let fromFuture = isSnapshot && head.atNs > positionNs + 1_000_000_000
-            if !fromFuture || !canSynthesize(instrument, position: position) {
+            // More than a second off the market's position either way, a recorded snapshot yields to the truth
+            // when the truth has the book (a late joiner needs the book as it is now, not as it was).
+            let offPosition = isSnapshot && abs(head.atNs - positionNs) > 1_000_000_000
+            if offPosition && head.atNs < positionNs && canSynthesize(instrument, position: position) {
+                fifo.removeFirst()
+                restQueues[target] = fifo.isEmpty ? nil : fifo
+            } else if !offPosition || !canSynthesize(instrument, position: position) {
                 // Snapshots are used up; other answers (open interest, ...) repeat their last recorded value.
                 if isSnapshot || fifo.count > 1 { fifo.removeFirst() }
                 restQueues[target] = fifo.isEmpty ? nil : fifo

@@ -50,7 +50,8 @@ final class WebSocketConnectionLoop {
         out.reserveCapacity(Self.batchBytes + 65_536)
         let now = MonotonicClock.now()
         openedElapsed = faults.elapsed(now)
-        lastElapsed = openedElapsed
+        // One-shot faults due at the very moment the connection opened still hit it.
+        lastElapsed = openedElapsed == .min ? .min : openedElapsed - 1
         if let interval = options.pingIntervalNs { nextPingNs = now + interval }
     }
 
