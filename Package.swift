@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Reliability", targets: ["Reliability"]),
         .library(name: "Publishing", targets: ["Publishing"]),
         .library(name: "NATSTransport", targets: ["NATSTransport"]),
+        .library(name: "Stack", targets: ["Stack"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Collector", targets: ["Collector"]),
         .library(name: "LoopbackPeers", targets: ["LoopbackPeers"]),
         .library(name: "ExchangeServer", targets: ["ExchangeServer"]),
@@ -66,7 +68,7 @@ let package = Package(
             dependencies: ["LoopbackPeers", "Simulation", "Stack", "Exchanges", "Books", "Recording", "Publishing", "Model"]),
         .target(
             name: "Simulation",
-            dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack"]),
+            dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "COpenSSL"]),
 
         // What the HTTP API may ask of the live collector (plain types; no server, no I/O).
         .target(name: "CollectorControl"),

@@ -18,6 +18,7 @@ let package = Package(
         suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"]),
         suite("CollectorBenchmarks", dependencies: ["Collector", "LoopbackPeers", "Exchanges", "Model"]),
         suite("ServeBenchmarks", dependencies: ["ExchangeServer", "Recording", "Model"]),
+        suite("ReplayBenchmarks", dependencies: ["Simulation", "Stack", "Recording", "Exchanges", "Books", "Publishing", "Model"]),
         // Shared helpers (thread CPU time, rates): `import BenchmarkSupport` in a suite.
         .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),
     ]

@@ -57,6 +57,13 @@ public struct OrderBook: Sendable {
         (bidLadder.top(n), askLadder.top(n))
     }
 
+    /// Up to `n` levels a side into reused arrays: a publisher that keeps them between books allocates
+    /// nothing once they have grown (while no copy of them is still alive).
+    public func top(_ n: Int, bids: inout [BookLevel], asks: inout [BookLevel]) {
+        bidLadder.top(n, into: &bids)
+        askLadder.top(n, into: &asks)
+    }
+
     /// All levels of one side, best first.
     public func levels(_ side: BookSide) -> [BookLevel] {
         side == .bid ? bidLadder.top(bidLadder.count) : askLadder.top(askLadder.count)

@@ -224,6 +224,16 @@ struct PriceLadder: Sendable {
     }
 
     /// Up to `n` levels, best first.
+    /// Replaces `out`'s contents with up to `n` levels, best first, keeping its storage.
+    func top(_ n: Int, into out: inout [BookLevel]) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(Swift.min(Swift.max(n, 0), count))
+        forEachBestFirst(limit: n) { level in
+            out.append(level)
+            return true
+        }
+    }
+
     func top(_ n: Int) -> [BookLevel] {
         var out: [BookLevel] = []
         out.reserveCapacity(Swift.min(Swift.max(n, 0), count))

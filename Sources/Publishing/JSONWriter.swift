@@ -21,15 +21,20 @@ public struct JSONWriter {
     }
 
     /// Runs `body` on a writer and returns what it wrote.
+    ///
+    /// It writes straight into the result's storage (one allocation, no copy); `capacity` should be an
+    /// upper bound, since a write past it makes the whole body run again with twice the room.
     public static func bytes(capacity: Int = 512, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
         var room = max(64, capacity)
         while true {
-            let result: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+            var overflowed = false
+            let result = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
                 var w = JSONWriter(base: buffer.baseAddress!, capacity: buffer.count)
                 body(&w)
-                return w.overflowed ? nil : Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
+                overflowed = w.overflowed
+                initialized = overflowed ? 0 : w.count
             }
-            if let result { return result }
+            if !overflowed { return result }
             room *= 2
         }
     }
@@ -104,6 +109,12 @@ public struct JSONWriter {
     /// A JSON string with `"`, `\` and control characters escaped.
     public mutating func string(_ text: String) {
         byte(UInt8(ascii: "\""))
+        stringBody(text)
+        byte(UInt8(ascii: "\""))
+    }
+
+    /// The inside of a JSON string: `text` with `"`, `\` and control characters escaped.
+    mutating func stringBody(_ text: String) {
         var t = text
         t.withUTF8 { buf in
             var plain = true
@@ -130,7 +141,22 @@ public struct JSONWriter {
                 }
             }
         }
-        byte(UInt8(ascii: "\""))
+    }
+
+    /// An instrument's normalized symbol as a JSON string, from its parts for the common kinds
+    /// (the same bytes as `string(instrument.symbol)` without building that string).
+    public mutating func symbol(of instrument: Instrument) {
+        switch instrument.kind {
+        case .spot, .perpetual:
+            byte(UInt8(ascii: "\""))
+            stringBody(instrument.base)
+            byte(UInt8(ascii: "-"))
+            stringBody(instrument.quote)
+            if case .perpetual = instrument.kind { raw("-PERP") }
+            byte(UInt8(ascii: "\""))
+        default:
+            string(instrument.symbol)
+        }
     }
 
     @inline(__always)
@@ -185,12 +211,93 @@ public struct JSONWriter {
     }
 
     /// An exact decimal as a JSON number at its own scale ("0.35130000" stays as sent).
+    @inline(__always)
     public mutating func decimal(_ value: FixedDecimal) {
         guard count + FixedDecimal.maxTextLength <= capacity else {
             overflowed = true
             return
         }
-        count &+= value.writeText(into: base + count)
+        count &+= twoDigitTable.withUnsafeBufferPointer { Self.writeDecimal(value, to: base + count, pairs: $0.baseAddress!) }
+    }
+
+    /// Book levels as `{"price":P,"quantity":Q}`, comma-separated: a book message is mostly this, so
+    /// one room check per level and the digit table fetched once per call.
+    public mutating func levels(_ levels: UnsafeBufferPointer<BookLevel>) {
+        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
+        twoDigitTable.withUnsafeBufferPointer { table in
+            let pairs = table.baseAddress!
+            for i in levels.indices {
+                guard count + room <= capacity else {
+                    overflowed = true
+                    return
+                }
+                var p = base + count
+                if i > 0 {
+                    p[0] = UInt8(ascii: ",")
+                    p += 1
+                }
+                p = Self.copy(Self.levelOpen, to: p)
+                p += Self.writeDecimal(levels[i].price, to: p, pairs: pairs)
+                p = Self.copy(Self.levelMiddle, to: p)
+                p += Self.writeDecimal(levels[i].size, to: p, pairs: pairs)
+                p[0] = UInt8(ascii: "}")
+                count = p + 1 - base
+            }
+        }
+    }
+
+    static let levelOpen: StaticString = "{\"price\":"
+    static let levelMiddle: StaticString = ",\"quantity\":"
+
+    @inline(__always)
+    static func copy(_ text: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        p.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return p + text.utf8CodeUnitCount
+    }
+
+    /// The text of `FixedDecimal.description` at `p` (room for `maxTextLength` bytes), right to left,
+    /// two digits per division; returns the byte count.
+    @inline(__always)
+    static func writeDecimal(_ value: FixedDecimal, to p: UnsafeMutablePointer<UInt8>, pairs: UnsafePointer<UInt8>) -> Int {
+        var m = value.mantissa.magnitude
+        let scale = Int(value.scale)
+        let sign = value.mantissa < 0 ? 1 : 0
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 19 && m >= limit {
+            digits &+= 1
+            limit &*= 10
+        }
+        // At least one digit before the point ("0.005").
+        let integerDigits = Swift.max(digits &- scale, 1)
+        let total = sign &+ integerDigits &+ (scale > 0 ? scale &+ 1 : 0)
+        if sign == 1 { p[0] = UInt8(ascii: "-") }
+        var i = total
+        @inline(__always) func digitRun(_ n: Int) {
+            var left = n
+            while left >= 2 {
+                let q = m / 100
+                let r = Int(truncatingIfNeeded: m &- q &* 100) &* 2
+                i &-= 2
+                p[i] = pairs[r]
+                p[i &+ 1] = pairs[r &+ 1]
+                m = q
+                left &-= 2
+            }
+            if left == 1 {
+                let q = m / 10
+                i &-= 1
+                p[i] = UInt8(truncatingIfNeeded: m &- q &* 10) &+ 48
+                m = q
+            }
+        }
+        if scale > 0 {
+            digitRun(scale)
+            i &-= 1
+            p[i] = UInt8(ascii: ".")
+        }
+        digitRun(integerDigits)
+        return total
     }
 
     public mutating func optionalDecimal(_ value: FixedDecimal?) {

@@ -26,7 +26,7 @@ public struct MessageEncoder: Sendable {
         var subjectCount = 0
         var idCount = 0
         let storage = JSONWriter.bytes(capacity: payloadCapacity(event)) { w in
-            Subject.write(venue: common.instrument.venue, symbol: common.symbol, channel: event.channel, into: &w)
+            Subject.write(venue: common.instrument.venue, instrument: common.instrument, channel: event.channel, into: &w)
             subjectCount = w.count
             w.byte(0)
             MessageId.write(for: event, instrument: common.instrument, into: &w)
@@ -37,15 +37,21 @@ public struct MessageEncoder: Sendable {
         return OutboundMessage(storage: storage, subjectCount: subjectCount, idCount: idCount)
     }
 
+    /// Room for the whole message: the writer fills the result array in place, so this is an upper bound
+    /// (a book level is at most 68 bytes), not a guess to be copied out of a scratch buffer.
     func payloadCapacity(_ event: PublishableEvent) -> Int {
-        if case .orderbook = event { return 512 + configuration.orderbookDepth * 2 * 64 }
+        if case .orderbook(let e) = event {
+            let depth = configuration.orderbookDepth
+            let levels = Swift.min(e.bids.count, depth) + Swift.min(e.asks.count, depth)
+            let names = e.instrument.native.utf8.count + e.instrument.base.utf8.count + e.instrument.quote.utf8.count
+            return 640 + 6 * names + levels * 68
+        }
         return 1024
     }
 
     /// The fields every payload starts with, read out of the event in one pass.
     struct Common {
         var instrument: Instrument
-        var symbol: String
         var dataType: StaticString
         var exchangeTime: Instant
         var receiveTime: Instant
@@ -63,7 +69,6 @@ public struct MessageEncoder: Sendable {
             case .openInterest(let e):
                 (instrument, dataType, exchangeTime, receiveTime) = (e.instrument, "open_interest", e.exchangeTime, e.receiveTime)
             }
-            symbol = instrument.symbol
         }
     }
 
@@ -76,7 +81,7 @@ public struct MessageEncoder: Sendable {
         w.raw("{\"exchange_name\":")
         w.string(common.instrument.venue.rawValue)
         w.raw(",\"symbol_name\":")
-        w.string(common.symbol)
+        w.symbol(of: common.instrument)
         w.raw(",\"instrument_id\":")
         w.string(common.instrument.native)
         w.raw(",\"data_type\":\"")
@@ -185,14 +190,7 @@ public struct MessageEncoder: Sendable {
     func levels(_ levels: [BookLevel], into w: inout JSONWriter) {
         w.byte(UInt8(ascii: "["))
         let n = min(levels.count, configuration.orderbookDepth)
-        for i in 0..<n {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.raw("{\"price\":")
-            w.decimal(levels[i].price)
-            w.raw(",\"quantity\":")
-            w.decimal(levels[i].size)
-            w.byte(UInt8(ascii: "}"))
-        }
+        levels.withUnsafeBufferPointer { w.levels(UnsafeBufferPointer(rebasing: $0[0..<n])) }
         w.byte(UInt8(ascii: "]"))
     }
 }

@@ -16,15 +16,43 @@ public enum Subject {
 
     /// Writes the subject's bytes (the encoder's hot path; no intermediate strings).
     static func write(venue: Venue, symbol: String, channel: Channel, into w: inout JSONWriter) {
+        guard writePrefix(venue: venue, channel: channel, into: &w) else { return }
+        if symbol.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(symbol) }
+        writeChannel(channel, into: &w)
+    }
+
+    /// The same subject for an instrument's normalized symbol, written from its parts: `Instrument.symbol`
+    /// builds a new string on every call, and the encoder needs it for every message.
+    static func write(venue: Venue, instrument: Instrument, channel: Channel, into w: inout JSONWriter) {
+        guard writePrefix(venue: venue, channel: channel, into: &w) else { return }
+        switch instrument.kind {
+        case .spot, .perpetual:
+            // Never empty ("-" at least), and `-`/`PERP` are plain token bytes: the parts map like the whole.
+            w.subjectToken(instrument.base)
+            w.byte(UInt8(ascii: "-"))
+            w.subjectToken(instrument.quote)
+            if case .perpetual = instrument.kind { w.raw("-PERP") }
+        default:
+            let symbol = instrument.symbol
+            if symbol.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(symbol) }
+        }
+        writeChannel(channel, into: &w)
+    }
+
+    /// `market.{venue}.`, or the whole subject for liquidations (then false: nothing follows).
+    private static func writePrefix(venue: Venue, channel: Channel, into w: inout JSONWriter) -> Bool {
         w.raw("market.")
         if case .liquidation = channel {
             w.raw("liquidation.")
             w.plain(venue.rawValue)
-            return
+            return false
         }
         w.plain(venue.rawValue)
         w.byte(UInt8(ascii: "."))
-        if symbol.isEmpty { w.byte(UInt8(ascii: "_")) } else { w.subjectToken(symbol) }
+        return true
+    }
+
+    private static func writeChannel(_ channel: Channel, into w: inout JSONWriter) {
         w.byte(UInt8(ascii: "."))
         switch channel {
         case .trade: w.raw("trade")

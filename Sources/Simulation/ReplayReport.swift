@@ -69,6 +69,13 @@ public struct ReplayReport: Sendable {
     public var throughputMsgsPerSecond = 0.0
     public var framesPerSecond = 0.0
     public var processingMicrosPerFrame = 0.0
+    /// CPU time of the replaying thread, when the options give a CPU clock: on a shared machine the
+    /// wall figures also count other processes' turns, so frames per CPU second is the comparable one.
+    public var cpuSeconds: Double?
+    public var framesPerCPUSecond: Double?
+    /// What the speed figures include: the oracle (truth books, invariants) and the published book depth.
+    public var oracle = true
+    public var publishedDepth = 0
     public var invariants: [InvariantResult] = []
     public var faults: [FaultResult] = []
     public var reliability: ReliabilityReport?
@@ -107,15 +114,19 @@ public struct ReplayReport: Sendable {
 
     mutating func noteInvalidation(_ symbol: String, atNs: Int64) { invalidations.append((symbol, atNs)) }
 
-    mutating func complete(simulator s: Simulator, wallSeconds: Double, digest: String) {
+    mutating func complete(simulator s: Simulator, wallSeconds: Double, cpuSeconds: Double?, digest: String) {
         self.digest = digest
         self.wallSeconds = wallSeconds
+        self.cpuSeconds = cpuSeconds
+        oracle = s.options.oracle
+        publishedDepth = s.stack.configuration.books.publishedDepth
         framesIn = s.framesDone
         published = s.broker.stored.count
         snapshotsSynthesized = s.snapshotsSynthesized
         throughputMsgsPerSecond = Double(published) / wallSeconds
         framesPerSecond = Double(framesIn) / wallSeconds
         processingMicrosPerFrame = framesIn > 0 ? wallSeconds * 1e6 / Double(framesIn) : 0
+        framesPerCPUSecond = cpuSeconds.map { Double(framesIn) / max($0, 1e-9) }
         let sorted = s.latenciesNs.sorted()
         func pct(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
@@ -208,6 +219,12 @@ extension ReplayReport {
         o.number("frames_per_s", String(format: "%.1f", framesPerSecond))
         o.number("processing_us_per_frame", String(format: "%.3f", processingMicrosPerFrame))
         o.number("wall_seconds", String(format: "%.6f", wallSeconds))
+        if let cpuSeconds, let framesPerCPUSecond {
+            o.number("cpu_seconds", String(format: "%.6f", cpuSeconds))
+            o.number("frames_per_cpu_s", String(format: "%.1f", framesPerCPUSecond))
+        }
+        o.bool("speed_includes_oracle", oracle)
+        o.number("published_depth", "\(publishedDepth)")
         o.raw("targets", String(format: "{\"latency_p95_ms\":%.3f,\"throughput_msgs_per_s\":%.1f}", targets.latencyP95Ms, targets.throughput))
         o.raw("invariants", "[" + invariants.map {
             "{\"name\":\"\($0.name)\",\"passed\":\($0.passed),\"detail\":\"\(jsonEscaped($0.detail))\"}"
@@ -241,6 +258,11 @@ extension ReplayReport {
         lines.append("books      gaps \(gaps), resyncs \(resyncs), frame errors \(frameErrors), checkpoints \(checkpoints) (\(checkpointsSkipped) skipped)")
         lines.append(String(format: "latency    virtual receive->publish  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms", latencyMs.p50, latencyMs.p95, latencyMs.p99, latencyMs.max))
         lines.append(String(format: "speed      %.0f frames/s, %.0f msg/s, %.2f us per frame (wall %.3f s)", framesPerSecond, throughputMsgsPerSecond, processingMicrosPerFrame, wallSeconds))
+        if let cpuSeconds, let framesPerCPUSecond {
+            lines.append(String(format: "           %.0f frames/s over the thread's CPU time (%.3f s)", framesPerCPUSecond, cpuSeconds))
+        }
+        lines.append("           one thread: read+zstd, simulated exchange, collector stack (parse, books, encode), broker, canonical output and SHA-256"
+            + (oracle ? ", oracle (truth books, invariants)" : "; oracle off") + "; books published at depth \(publishedDepth)")
         lines.append("publisher  acked \(publisher.acked), resent \(publisher.resent), duplicates \(publisher.duplicates), lost \(publisher.lost), buffered max \(publisher.bufferedMax), outages \(publisher.outages)")
         if let r = reliability {
             lines.append("reliability breaker transitions \(r.breakerTransitions.count), max window weight \(r.rateLimit.maxWindowUsed)/\(r.rateLimit.limit), waited \(r.rateLimit.waitedMilliseconds) ms, retries \(r.retries), reconnects \(r.reconnects), watchdog trips \(r.watchdogTrips)")

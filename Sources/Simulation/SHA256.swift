@@ -1,6 +1,72 @@
+import COpenSSL
+
 /// SHA-256 (FIPS 180-4), streaming. The replay digest must be the standard hash so anyone can
 /// recompute it from the NDJSON output with `sha256sum`.
-public struct SHA256: Sendable {
+///
+/// The canonical output is megabytes per replay, so hashing runs in libcrypto (SHA-NI or AVX2 code
+/// paths, ~20x the portable Swift rounds kept below as `PortableSHA256` for tests to compare with).
+/// A value type: a copy hashes on independently (the context is copied on the first write after it).
+public struct SHA256: @unchecked Sendable {
+    final class Context {
+        let ctx: OpaquePointer
+
+        init() {
+            ctx = EVP_MD_CTX_new()
+            EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
+        }
+
+        init(copying other: Context) {
+            ctx = EVP_MD_CTX_new()
+            EVP_MD_CTX_copy_ex(ctx, other.ctx)
+        }
+
+        deinit { EVP_MD_CTX_free(ctx) }
+    }
+
+    private var context = Context()
+
+    public init() {}
+
+    private mutating func unique() -> OpaquePointer {
+        if !isKnownUniquelyReferenced(&context) { context = Context(copying: context) }
+        return context.ctx
+    }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if handled == nil {
+            let copy = Array(bytes)
+            copy.withUnsafeBytes { update($0) }
+        }
+    }
+
+    public mutating func update(_ input: UnsafeRawBufferPointer) {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        EVP_DigestUpdate(unique(), base, input.count)
+    }
+
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The digest as 64 lowercase hex characters.
+    public mutating func finalizeHex() -> String {
+        var md = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(unique(), &md, &length)
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for b in md.prefix(Int(length)) {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The same hash in portable Swift: the reference the libcrypto-backed `SHA256` is tested against.
+struct PortableSHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
@@ -19,18 +85,10 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() {}
-
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        let handled: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
-        if handled == nil {
-            let copy = Array(bytes)
-            copy.withUnsafeBytes { update($0) }
-        }
-    }
+    init() {}
 
     /// Hashes whole 64-byte blocks straight from the input; only a partial block is copied.
-    public mutating func update(_ input: UnsafeRawBufferPointer) {
+    mutating func update(_ input: UnsafeRawBufferPointer) {
         totalBytes &+= UInt64(input.count)
         var offset = 0
         if blockCount > 0 {
@@ -54,13 +112,8 @@ public struct SHA256: Sendable {
         }
     }
 
-    public mutating func update(_ text: String) {
-        var text = text
-        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
-    }
-
     /// The digest as 64 lowercase hex characters.
-    public mutating func finalizeHex() -> String {
+    mutating func finalizeHex() -> String {
         let bitLength = totalBytes &* 8
         var padding: [UInt8] = [0x80]
         let used = (blockCount + 1) % 64
@@ -85,7 +138,7 @@ public struct SHA256: Sendable {
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
             var (a, b, c, d, e, f, g, h) = state
-            SHA256.k.withUnsafeBufferPointer { k in
+            PortableSHA256.k.withUnsafeBufferPointer { k in
                 for i in 0..<64 {
                     let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
                     let ch = (e & f) ^ (~e & g)

@@ -26,6 +26,15 @@ public struct SimulationOptions {
     public var progress: ((Int, Int) -> Void)?
     /// Wall-clock nanoseconds, for pacing and the report's throughput; never reaches the output.
     public var wallClock: () -> Int64
+    /// CPU nanoseconds of the replaying thread, for the report's CPU throughput; never reaches the output.
+    public var cpuClock: (() -> Int64)? = SimulationOptions.threadCPUNanoseconds
+
+    /// `CLOCK_THREAD_CPUTIME_ID`: the time this thread ran, whatever else the machine did.
+    public static func threadCPUNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
 
     public init(
         books: BookSyncConfiguration = .standard, okxProtocol: OKXBookProtocol = .auto, oracle: Bool = true,
@@ -101,10 +110,16 @@ public final class Simulator {
     /// Frames collected by a reorder fault, shuffled when the window is full.
     var reorderHeld: [(ConnectionID, [UInt8], Int64)] = []
     var reorderFault: Int?
+    /// Book sequences the venue has restarted (`message.sequence_reset`), and whether one is armed.
+    var restart: SequenceRestart
+    var sequenceResetArmed = false
 
     // Oracle and report state.
     var report: ReplayReport
     var digest = SHA256()
+    /// The canonical line being built, reused for every published message.
+    var lineBuffer: [UInt8] = []
+    var cpuStart: Int64?
     var sourceOfSequence: [UInt64: Int64] = [:]
     var emitOrder: [String: Int] = [:]
     var lastEmitIndexBySubject: [String: Int] = [:]
@@ -139,6 +154,7 @@ public final class Simulator {
         // lists) are answered from the recording anyway, and idling through them would only trip watchdogs.
         nowNs = max(feed.firstNs, feed.firstFrameNs - options.connectLatency.value - 1_000_000)
         responseQueues = feed.responses
+        restart = SequenceRestart(venue: feed.venue)
         faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstFrameNs) }
         report = ReplayReport(scenario: scenario.name, recording: feed.path, seed: scenario.seed, speed: scenario.speed)
     }
@@ -150,6 +166,7 @@ public final class Simulator {
         let reader: RecordingReader
         do { reader = try RecordingReader(path: feed.path) } catch { throw .recording(error) }
         let wallStart = options.wallClock()
+        cpuStart = options.cpuClock?()
         for (i, f) in faults.enumerated() {
             queue.schedule(.faultStart(i), at: Instant(nanoseconds: f.startNs))
             if let end = f.endNs { queue.schedule(.faultEnd(i), at: Instant(nanoseconds: end)) }
@@ -187,7 +204,12 @@ public final class Simulator {
     }
 
     /// No frame, REST answer or ack on its way, and nothing waiting for an ack.
-    var isQuiescent: Bool { outstanding == 0 && stack.publisher.windowCount == 0 }
+    var isQuiescent: Bool { outstanding == 0 && inPlace { $0.publisher.windowCount } == 0 }
+
+    /// Reads the stack where it lies. A plain read of a struct held by a class copies it whole (every
+    /// buffer retained and released), which the per-frame deadline check cannot afford.
+    @inline(__always)
+    func inPlace<T>(_ body: (inout CollectorStack) -> T) -> T { body(&stack) }
 
     /// How long after the last record the loop keeps running queued work (resends, resyncs).
     var drainAllowanceNs: Int64 { 60_000_000_000 }
@@ -246,8 +268,9 @@ public final class Simulator {
             if options.oracle {
                 record.payload.withUnsafeBytes { truth.ingest(kind: .wsReceived, wallNs: record.wallNs, payload: $0, url: nil, status: nil) }
             }
+            let frame = sequenceResetArmed || !restart.isEmpty ? restarted(record.payload) : record.payload
             for c in connections.indices where connections[c].open {
-                route(record.payload, to: connections[c].id, sourceNs: record.wallNs)
+                route(frame, to: connections[c].id, sourceNs: record.wallNs)
             }
         case .restResponse:
             if options.oracle {
@@ -258,6 +281,30 @@ public final class Simulator {
         default:
             break
         }
+    }
+
+    /// A book frame in the venue's current numbering: the first one after an armed
+    /// `message.sequence_reset` restarts its instrument's sequence, later ones follow the new numbering.
+    private func restarted(_ frame: [UInt8]) -> [UInt8] {
+        guard isBookFrame(frame) else { return frame }
+        for b in truth.books where names(frame, b.instrument.native) {
+            let native = b.instrument.native
+            var first = false
+            if restart.shifts[native] == nil {
+                for i in faults.indices where faults[i].fault.kind == .sequenceReset && faults[i].applies(at: nowNs)
+                    && (faults[i].fault.instrument.map { $0 == native } ?? true)
+                {
+                    guard restart.begin(native, frame: frame) else { break }
+                    first = true
+                    faults[i].hit("restarted \(native)'s book sequence \(restart.shifts[native] ?? 0) lower")
+                    // Only OKX announces a reset in a way that keeps the book valid; elsewhere the book must break.
+                    if feed.venue != .okx { noteDamage(i, frame) }
+                    break
+                }
+            }
+            return restart.rewrite(native, frame: frame, first: first)
+        }
+        return frame
     }
 
     /// Passes one frame through the message and connection faults on its way to the collector.
@@ -522,7 +569,7 @@ public final class Simulator {
             }
             logEvent(e)
         }
-        if let deadline = stack.nextDeadline {
+        if let deadline = inPlace({ $0.nextDeadline }) {
             let simDeadline = max(nowNs, deadline.nanoseconds - clockOffsetNs)
             if scheduledTickNs.map({ simDeadline < $0 }) ?? true {
                 scheduledTickNs = simDeadline
@@ -586,7 +633,7 @@ public final class Simulator {
             guard named, let book = b.book, let sequence = b.sequence else { continue }
             let last = truth.lastUpdate[native]
             guard let snapshot = SnapshotSynthesis.streamSnapshot(
-                venue: feed.venue, instrument: b.instrument, book: book, sequence: sequence,
+                venue: feed.venue, instrument: b.instrument, book: book, sequence: restart.exchangeSequence(native, sequence),
                 sequenced: last?.sequence.previous != nil, exchangeTimeNs: nowNs)
             else { continue }
             snapshotsSynthesized += 1
@@ -625,15 +672,13 @@ public final class Simulator {
         }
         // Recorded responses first (FIFO per URL) while they are not from the future; else the truth.
         let recordedURL = responseQueues[url] != nil ? url : request.url
-        if var fifo = responseQueues[recordedURL], let head = fifo.first, head.atNs <= nowNs + 1_000_000_000 {
+        // A recorded snapshot speaks the old numbering of a restarted sequence: only the truth can answer.
+        let restartedBook: Bool
+        if case .bookSnapshot(let instrument) = request.purpose { restartedBook = restart.shifts[instrument.native] != nil } else { restartedBook = false }
+        if !restartedBook, var fifo = responseQueues[recordedURL], let head = fifo.first, head.atNs <= nowNs + 1_000_000_000 {
             fifo.removeFirst()
             responseQueues[recordedURL] = fifo
-            let headers = head.headers
-            let response = RestResponse(
-                status: head.status,
-                retryAfter: headers.first { $0.name.lowercased() == "retry-after" }.flatMap { Int64($0.value) }.map { .seconds($0) },
-                usedWeight: headers.first { $0.name.lowercased() == "x-mbx-used-weight-1m" }.flatMap { Int($0.value) },
-                body: head.body)
+            let response = RecordedResponse.stackResponse(head)
             report.restFromRecording += 1
             schedule(.restAnswer(id, response, sourceNs: nowNs), at: max(answerAt, head.atNs))
             return
@@ -641,7 +686,8 @@ public final class Simulator {
         guard case .bookSnapshot(let instrument) = request.purpose, let sync = truth.sync(native: instrument.native),
             sync.isValid, let book = sync.book, let sequence = sync.sequence,
             let body = SnapshotSynthesis.restSnapshot(
-                venue: feed.venue, instrument: instrument, book: book, sequence: sequence, exchangeTimeNs: nowNs)
+                venue: feed.venue, instrument: instrument, book: book,
+                sequence: restart.exchangeSequence(instrument.native, sequence), exchangeTimeNs: nowNs)
         else {
             schedule(.restAnswer(id, RestResponse(status: 503, body: Array("{}".utf8)), sourceNs: nowNs), at: answerAt)
             return
@@ -652,7 +698,8 @@ public final class Simulator {
 
     /// A snapshot older than what the collector has buffered: the truth book at an id far behind.
     private func staleSnapshot(_ instrument: Instrument, noOverlap: Bool) -> [UInt8]? {
-        guard let sync = truth.sync(native: instrument.native), let book = sync.book, let sequence = sync.sequence else { return nil }
+        guard let sync = truth.sync(native: instrument.native), let book = sync.book, let truthSequence = sync.sequence else { return nil }
+        let sequence = restart.exchangeSequence(instrument.native, truthSequence)
         let behind = noOverlap ? sequence - 1_000_000 : sequence - 1_000
         return SnapshotSynthesis.restSnapshot(
             venue: feed.venue, instrument: instrument, book: book, sequence: max(1, behind), exchangeTimeNs: nowNs)
@@ -694,21 +741,44 @@ public final class Simulator {
     private func stored(_ s: SimulatedBroker.Stored, sequence: UInt64) {
         let source = sourceOfSequence.removeValue(forKey: sequence) ?? s.atNs
         latenciesNs.append(max(0, s.atNs - source))
-        report.publishedBySubjectKind[subjectKind(s.message.subject), default: 0] += 1
+        let subject = s.message.subject
+        report.publishedBySubjectKind[subjectKind(subject), default: 0] += 1
         if let index = emitOrder[s.message.id] {
-            if let last = lastEmitIndexBySubject[s.message.subject], index < last { outOfOrder += 1 }
-            lastEmitIndexBySubject[s.message.subject] = index
+            if let last = lastEmitIndexBySubject[subject], index < last { outOfOrder += 1 }
+            lastEmitIndexBySubject[subject] = index
         }
         options.stored?(s.message)
-        var line = "{\"subject\":\"\(s.message.subject)\",\"id\":\"\(s.message.id)\",\"data\":"
-        line += String(decoding: s.message.payload, as: UTF8.self)
-        line += "}"
-        emit(line)
+        // `{"subject":"S","id":"I","data":P}` straight from the message's bytes (subject and id go in
+        // unescaped: the encoder never puts a quote, backslash or control byte in them).
+        let storage = s.message.storage
+        let payloadStart = s.message.payload.startIndex
+        let subjectEnd = storage.firstIndex(of: 0) ?? 0
+        lineBuffer.removeAll(keepingCapacity: true)
+        lineBuffer.append(contentsOf: Self.subjectPrefix)
+        lineBuffer.append(contentsOf: storage[0..<subjectEnd])
+        lineBuffer.append(contentsOf: Self.idPrefix)
+        lineBuffer.append(contentsOf: storage[(subjectEnd + 1)..<(payloadStart - 1)])
+        lineBuffer.append(contentsOf: Self.dataPrefix)
+        lineBuffer.append(contentsOf: storage[payloadStart...])
+        lineBuffer.append(UInt8(ascii: "}"))
+        lineBuffer.append(UInt8(ascii: "\n"))
+        emit(bytes: lineBuffer)
     }
+
+    static let subjectPrefix = Array(#"{"subject":""#.utf8)
+    static let idPrefix = Array(#"","id":""#.utf8)
+    static let dataPrefix = Array(#"","data":"#.utf8)
 
     private func logEvent(_ e: TimedStackEvent) {
         report.count(e.event)
         emit("{\"event\":\"\(jsonEscaped(e.event.canonical))\",\"t\":\(e.at.nanoseconds)}")
+    }
+
+    /// One canonical line given as bytes ending in its newline (the published messages: no String on
+    /// the way unless the output is wanted).
+    private func emit(bytes line: [UInt8]) {
+        line.withUnsafeBytes { digest.update($0) }
+        if let output = options.output { output(String(decoding: line.dropLast(), as: UTF8.self)) }
     }
 
     private func emit(_ line: String) {
@@ -717,11 +787,21 @@ public final class Simulator {
         options.output?(line)
     }
 
+    /// `liquidation`, `kline`, or the subject's last token (`trade`, `orderbook`, ...).
     private func subjectKind(_ subject: String) -> String {
         if subject.hasPrefix("market.liquidation.") { return "liquidation" }
-        let parts = subject.split(separator: ".")
-        if parts.count >= 5 && parts[parts.count - 2] == "kline" { return "kline" }
-        return parts.last.map(String.init) ?? subject
+        let bytes = subject.utf8
+        guard let lastDot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return subject }
+        let last = Substring(subject.utf8[bytes.index(after: lastDot)...])
+        if last.isEmpty { return String(subject.split(separator: ".").last ?? Substring(subject)) }
+        let head = subject.utf8[..<lastDot]
+        if let previousDot = head.lastIndex(of: UInt8(ascii: ".")),
+            Substring(head[head.index(after: previousDot)...]) == "kline",
+            subject.utf8.count(where: { $0 == UInt8(ascii: ".") }) >= 4
+        {
+            return "kline"
+        }
+        return String(last)
     }
 
     // MARK: - Faults
@@ -755,7 +835,7 @@ public final class Simulator {
             clockOffsetNs += f.delay ?? 0
             faults[i].hit("moved the collector's clock by \(f.delay ?? 0)ns")
         case .sequenceReset:
-            faults[i].effect = "not simulated yet"
+            sequenceResetArmed = true
         default:
             break
         }
@@ -804,7 +884,9 @@ public final class Simulator {
             guard b.isValid, let truthBook = b.book else { continue }
             let native = b.instrument.native
             guard let collectorBook = stack.validBook(native: native) else { continue }
-            if let seq = stack.books.first(where: { $0.instrument.native == native })?.sequence, seq != b.sequence {
+            if let seq = stack.books.first(where: { $0.instrument.native == native })?.sequence, seq != b.sequence,
+                restart.recordedSequence(native, seq) != b.sequence
+            {
                 report.checkpointsSkipped += 1
                 continue
             }
@@ -833,8 +915,10 @@ public final class Simulator {
         // The run loop already let in-flight work settle; nothing more happens after the session.
         checkpoint(final: true)
         let wallEnd = options.wallClock()
+        let cpuSeconds = cpuStart.flatMap { start in options.cpuClock.map { Double(max(1, $0() - start)) / 1e9 } }
         report.complete(
-            simulator: self, wallSeconds: Double(max(1, wallEnd - wallStart)) / 1e9, digest: digest.finalizeHex())
+            simulator: self, wallSeconds: Double(max(1, wallEnd - wallStart)) / 1e9, cpuSeconds: cpuSeconds,
+            digest: digest.finalizeHex())
     }
 }
 

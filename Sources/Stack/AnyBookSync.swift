@@ -104,6 +104,19 @@ public struct AnyBookSync: Sendable {
         }
     }
 
+    /// The top `depth` levels of the book into reused arrays (no `OrderBook` copy); false without a book.
+    func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        switch machine {
+        case .binanceSpot(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .binanceFutures(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxRestSnapshot(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxLegacy(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .deribit(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxUndecided: return false
+        }
+        return true
+    }
+
     public var isValid: Bool { state == .synced }
     public var counters: BookSyncCounters { sync?.counters ?? BookSyncCounters() }
 
@@ -125,8 +138,18 @@ public struct AnyBookSync: Sendable {
         if update.kind == .snapshot { return update.sequence.last == current }
         let s = update.sequence
         guard s.last <= current else { return false }
+        if Self.isRestartedNumbering(s.last, current: current) { return false }
         if let previous = s.previous { return previous < current }
         return s.first <= current
+    }
+
+    /// A message far behind the book is no late copy but a venue that restarted its sequence: a copy
+    /// trails the book by moments, while a restarted numbering starts again near zero (OKX: "the
+    /// smallest possible sequence ID value is 0"). Below half the book's id, the venue machine must
+    /// see the message, so its continuity rule breaks the book and a resync follows.
+    @inline(__always)
+    static func isRestartedNumbering(_ last: Int64, current: Int64) -> Bool {
+        current >= 1_000 && last < current / 2
     }
 
     public mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {

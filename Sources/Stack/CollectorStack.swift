@@ -39,6 +39,9 @@ public struct CollectorStack {
     private var outputs: [AdapterOutput] = []
     private var bookEffects: [BookSyncEffect] = []
     private var publisherEffects: [PublisherCore.Effect] = []
+    /// The published book's levels, refilled for every book (the view holding them dies with the publish).
+    private var topBids: [BookLevel] = []
+    private var topAsks: [BookLevel] = []
 
     struct LiveConnection {
         var id: ConnectionID
@@ -294,7 +297,8 @@ public struct CollectorStack {
     }
 
     private mutating func runBookEffects(slot i: Int, at now: Instant) {
-        let symbol = books[i].instrument.symbol
+        // `Instrument.symbol` builds a string: only the rare log events need it, not every publish.
+        var symbol: String { books[i].instrument.symbol }
         for effect in bookEffects {
             switch effect {
             case .publish(let update):
@@ -303,13 +307,17 @@ public struct CollectorStack {
                 let sequence = update.sequence.last
                 if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
                 lastPublishedSequence[i] = sequence
-                guard let book = books[i].book else { continue }
-                let top = book.top(configuration.books.publishedDepth)
-                let view = OrderbookView(
-                    instrument: update.instrument, bids: top.bids, asks: top.asks, sequence: update.sequence.last,
+                guard books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks) else { continue }
+                var view = OrderbookView(
+                    instrument: update.instrument, bids: [], asks: [], sequence: update.sequence.last,
                     exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
+                swap(&view.bids, &topBids)
+                swap(&view.asks, &topAsks)
                 counters.booksPublished += 1
                 publisher.handle(.publish(.orderbook(view)), at: now, into: &publisherEffects)
+                // The encoder copied the levels into the message: take the arrays back for the next book.
+                swap(&view.bids, &topBids)
+                swap(&view.asks, &topAsks)
             case .requestSnapshot(let instrument, let reason):
                 var request = adapter.snapshotRequest(for: instrument)
                 if let base = configuration.restBaseURLOverride { request.host = base }
@@ -539,4 +547,6 @@ public struct StackCounters: Sendable, Equatable {
     public var connects = 0
     public var watchdogTrips = 0
     public var publisherLost = 0
+
+    public init() {}
 }

@@ -1,0 +1,245 @@
+import Books
+import Exchanges
+import Model
+import Publishing
+import Recording
+import Reliability
+import Stack
+
+/// A fault-free replay that drives `CollectorStack` straight from a recording into a message sink,
+/// with nothing around it: no fault injectors, truth books, invariants or canonical output.
+///
+/// It is the collector's full path (zstd decompress, parse, normalize, book sync, encode, publisher
+/// window with acks) and what the full-stack benchmark measures. It talks to the stack exactly as the
+/// `Simulator` does when no fault is active: connect, establish, recorded REST snapshots FIFO per
+/// URL, server pings, ticks at the stack's deadlines, and an ack for every delivery. Tests check that
+/// it publishes the very messages, in the same order, as a fault-free `Simulator` run.
+public struct DirectReplay {
+    /// What one run did.
+    public struct Result: Sendable, Equatable {
+        /// Websocket frames read from the recording.
+        public var frames = 0
+        /// Messages written to the sink.
+        public var published = 0
+        /// Payload bytes written to the sink (subject and id excluded).
+        public var payloadBytes = 0
+        public var counters = StackCounters()
+    }
+
+    public let feed: RecordedFeed
+    public var books: BookSyncConfiguration
+    public var okxProtocol: OKXBookProtocol
+    public var connectLatency: Nanoseconds = .milliseconds(1)
+    public var restLatency: Nanoseconds = .milliseconds(20)
+
+    public init(feed: RecordedFeed, books: BookSyncConfiguration = .standard, okxProtocol: OKXBookProtocol = .auto) {
+        self.feed = feed
+        self.books = books
+        self.okxProtocol = okxProtocol
+    }
+
+    /// Timed work the simulated exchange owes the stack, in the order it falls due.
+    enum Pending {
+        case established(ConnectionID)
+        case rest(RequestID, RestResponse)
+        case ping(ConnectionID)
+        case frame(ConnectionID, [UInt8])
+    }
+
+    /// Replays the whole recording into `sink`; every successful write is the message's ack.
+    public func run<Sink: MessageSink>(into sink: inout Sink, seed: UInt64 = 1) throws(ReplayError) -> Result {
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: feed.path) } catch { throw .recording(error) }
+        var random = SeededRandom(seed: seed)
+        var state = DriverState(
+            stack: CollectorStack(configuration: StackConfiguration(
+                subscription: feed.subscription, catalog: feed.catalog, books: books, okxBookProtocol: okxProtocol,
+                seed: random.next())),
+            responses: feed.responses, venue: feed.venue, connectLatency: connectLatency.value,
+            restLatency: restLatency.value)
+        state.nowNs = max(feed.firstNs, feed.firstFrameNs - connectLatency.value - 1_000_000)
+        state.stack.start(at: Instant(nanoseconds: state.nowNs))
+        state.perform(into: &sink)
+        do {
+            while try reader.withNextRecord({ record in
+                guard record.kind == .wsReceived else { return }
+                let at = record.wallNs
+                state.runDue(until: at, into: &sink)
+                state.nowNs = max(state.nowNs, at)
+                state.result.frames += 1
+                guard let id = state.open.first else { return }
+                state.stack.receive(frame: record.payload, on: id, at: Instant(nanoseconds: state.nowNs))
+                state.perform(into: &sink)
+            }) != nil {}
+        } catch let error as RecordingError {
+            throw .recording(error)
+        } catch {
+            throw .scenario("\(error)")
+        }
+        // Work already under way (REST answers, acks) still lands; timers past the end do not.
+        state.runDue(until: feed.lastNs, into: &sink)
+        state.result.counters = state.stack.counters
+        return state.result
+    }
+
+    /// The driver's mutable side, kept apart so the frame loop's closure captures one value.
+    struct DriverState {
+        var stack: CollectorStack
+        var responses: [String: [RecordedResponse]]
+        let venue: Venue
+        let connectLatency: Int64
+        let restLatency: Int64
+        var nowNs: Int64 = 0
+        var open: [ConnectionID] = []
+        var heartbeatEnabled = false
+        var pending: [(at: Int64, work: Pending)] = []
+        var effects: [StackEffect] = []
+        var events: [TimedStackEvent] = []
+        var acks: [UInt64] = []
+        var result = Result()
+
+        init(stack: CollectorStack, responses: [String: [RecordedResponse]], venue: Venue, connectLatency: Int64, restLatency: Int64) {
+            self.stack = stack
+            self.responses = responses
+            self.venue = venue
+            self.connectLatency = connectLatency
+            self.restLatency = restLatency
+            effects.reserveCapacity(64)
+            events.reserveCapacity(16)
+            acks.reserveCapacity(64)
+        }
+
+        var now: Instant { Instant(nanoseconds: nowNs) }
+
+        mutating func schedule(_ work: Pending, at ns: Int64) {
+            // Few entries at a time: a stable insertion keeps same-time work in the order it was scheduled.
+            var i = pending.count
+            while i > 0 && pending[i - 1].at > ns { i -= 1 }
+            pending.insert((ns, work), at: i)
+        }
+
+        /// Runs pending work and stack deadlines due at or before `limit`, in time order.
+        @inline(__always)
+        mutating func runDue(until limit: Int64, into sink: inout some MessageSink) {
+            while true {
+                let work = pending.first.map(\.at)
+                let deadline = stack.nextDeadline?.nanoseconds
+                let next = min(work ?? .max, deadline ?? .max)
+                guard next <= limit else { return }
+                nowNs = max(nowNs, next)
+                if let work, work == next {
+                    let item = pending.removeFirst().work
+                    handle(item)
+                } else {
+                    stack.tick(at: now)
+                }
+                perform(into: &sink)
+            }
+        }
+
+        mutating func handle(_ work: Pending) {
+            switch work {
+            case .established(let id):
+                open.append(id)
+                stack.connectionEstablished(id, at: now)
+                if let interval = pingInterval { schedule(.ping(id), at: nowNs + interval) }
+            case .rest(let id, let response):
+                stack.restCompleted(id, response: response, at: now)
+            case .ping(let id):
+                guard open.contains(id) else { return }
+                if venue == .deribit {
+                    if heartbeatEnabled { stack.receive(frame: DirectReplay.testRequest, on: id, at: now) }
+                } else {
+                    stack.receivedPing(id, payload: [], at: now)
+                }
+                if let interval = pingInterval { schedule(.ping(id), at: nowNs + interval) }
+            case .frame(let id, let frame):
+                guard open.contains(id) else { return }
+                stack.receive(frame: frame, on: id, at: now)
+            }
+        }
+
+        /// The server pings of the venue (as the Simulator sends them).
+        var pingInterval: Int64? {
+            switch venue {
+            case .binance: return Nanoseconds.seconds(20).value
+            case .binanceFutures: return Nanoseconds.minutes(3).value
+            case .deribit: return Nanoseconds.seconds(15).value
+            case .okx: return nil
+            }
+        }
+
+        /// Carries out what the stack asked for; deliveries go to the sink and are acked at once.
+        mutating func perform(into sink: inout some MessageSink) {
+            while true {
+                stack.takeEvents(into: &events)
+                stack.takeEffects(into: &effects)
+                if effects.isEmpty { return }
+                acks.removeAll(keepingCapacity: true)
+                for effect in effects {
+                    switch effect {
+                    case .publish(let delivery):
+                        do {
+                            try sink.write(delivery.message)
+                            result.published += 1
+                            result.payloadBytes += delivery.message.payload.count
+                            acks.append(delivery.sequence)
+                        } catch {
+                            // A failed write is a failed publish: the core resends it with the same id.
+                            stack.brokerFailed(sequence: delivery.sequence, reason: .rejected("\(error)"), at: now)
+                        }
+                    case .connect(let id, _):
+                        schedule(.established(id), at: nowNs + connectLatency)
+                    case .request(let id, let url, let request):
+                        serveRest(id, url: url, request: request)
+                    case .send(let id, let frame):
+                        exchangeReceives(frame, on: id)
+                    case .close(let id, _):
+                        open.removeAll { $0 == id }
+                    case .pong:
+                        break
+                    }
+                }
+                for sequence in acks { stack.brokerAcked(sequence: sequence, duplicate: false, at: now) }
+            }
+        }
+
+        mutating func exchangeReceives(_ frame: [UInt8], on id: ConnectionID) {
+            if frame == DirectReplay.ping {
+                schedule(.frame(id, DirectReplay.pong), at: nowNs)
+            } else if venue == .deribit && frame.contains(subsequence: DirectReplay.setHeartbeat) {
+                heartbeatEnabled = true
+            }
+        }
+
+        /// Recorded responses first (FIFO per URL) while they are not from the future; else 503.
+        mutating func serveRest(_ id: RequestID, url: String, request: RestRequest) {
+            let answerAt = nowNs + restLatency
+            let recordedURL = responses[url] != nil ? url : request.url
+            if var fifo = responses[recordedURL], let head = fifo.first, head.atNs <= nowNs + 1_000_000_000 {
+                fifo.removeFirst()
+                responses[recordedURL] = fifo
+                schedule(.rest(id, RecordedResponse.stackResponse(head)), at: max(answerAt, head.atNs))
+            } else {
+                schedule(.rest(id, RestResponse(status: 503, body: Array("{}".utf8))), at: answerAt)
+            }
+        }
+    }
+
+    static let ping = Array("ping".utf8)
+    static let pong = Array("pong".utf8)
+    static let setHeartbeat = Array("public/set_heartbeat".utf8)
+    static let testRequest = Array(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#.utf8)
+}
+
+extension RecordedResponse {
+    /// The recorded answer as the stack takes it, with the headers that steer rate limiting.
+    static func stackResponse(_ head: RecordedResponse) -> RestResponse {
+        let headers = head.headers
+        return RestResponse(
+            status: head.status,
+            retryAfter: headers.first { $0.name.lowercased() == "retry-after" }.flatMap { Int64($0.value) }.map { .seconds($0) },
+            usedWeight: headers.first { $0.name.lowercased() == "x-mbx-used-weight-1m" }.flatMap { Int($0.value) },
+            body: head.body)
+    }
+}
