@@ -19,5 +19,11 @@ struct ReplayClock: Sendable {
         return firstFrameNs + Int64(Double(nowNs - startNs) * factor)
     }
 
+    /// How much recorded time passes in `ns` of wall time (unbounded at max).
+    func recordedSpan(wallNanoseconds ns: Int64) -> Int64 {
+        guard case .multiple(let factor) = speed else { return Int64.max / 4 }
+        return Int64(Double(ns) * factor)
+    }
+
     var isMax: Bool { speed == .max }
 }

@@ -108,16 +108,19 @@ final class VenueMarket: @unchecked Sendable {
         let instrument = recording.feed.snapshotInstrument(url: target)
         let isSnapshot = Self.isSnapshotPath(path)
         // Recorded answers first (first in, first out per URL) while they are near the market's position.
-        if var fifo = restQueues[target], isSnapshot {
+        // "Near" is a second of wall time: Nx seconds of recording at Nx, anything at max (where the Simulator's
+        // order, recorded answers first, is kept).
+        let near = clock.recordedSpan(wallNanoseconds: 1_000_000_000)
+        if var fifo = restQueues[target], isSnapshot, !clock.isMax {
             // A client that (re)joins late wants the market as it is: skip recorded snapshots that a later
             // one, itself not from the future, has superseded.
-            while fifo.count > 1 && fifo[1].atNs <= positionNs + 1_000_000_000 { fifo.removeFirst() }
+            while fifo.count > 1 && fifo[1].atNs <= positionNs &+ near { fifo.removeFirst() }
             restQueues[target] = fifo
         }
         if var fifo = restQueues[target], let head = fifo.first {
-            // More than a second off the market's position either way, a recorded snapshot yields to the truth
-            // when the truth has the book (a late joiner needs the book as it is now, not as it was).
-            let offPosition = isSnapshot && abs(head.atNs - positionNs) > 1_000_000_000
+            // Far off the market's position either way, a recorded snapshot yields to the truth when the truth
+            // has the book (a late joiner needs the book as it is now, not as it was).
+            let offPosition = isSnapshot && abs(head.atNs - positionNs) > near
             if offPosition && head.atNs < positionNs && canSynthesize(instrument, position: position) {
                 fifo.removeFirst()
                 restQueues[target] = fifo.isEmpty ? nil : fifo
