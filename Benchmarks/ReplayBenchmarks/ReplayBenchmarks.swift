@@ -83,8 +83,11 @@ let benchmarks: @Sendable () -> Void = {
             // The same path with books cut to the 20 levels docs/messages.md gives as the encoder's own
             // default (the stack publishes BookSyncConfiguration's 400, i.e. whole synthetic books):
             // labelled, for comparison only; the figure against the target is the default-depth one above.
-            var top20 = BookSyncConfiguration.standard
-            top20.publishedDepth = 20
+            let top20: BookSyncConfiguration = {
+                var c = BookSyncConfiguration.standard
+                c.publishedDepth = 20
+                return c
+            }()
             Benchmark("full stack \(name) (depth 20, for comparison, \(feed.receivedFrames) frames x \(passes))", configuration: configuration) {
                 benchmark in
                 let replay = DirectReplay(feed: feed, books: top20)
