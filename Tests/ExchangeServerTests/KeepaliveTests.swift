@@ -30,6 +30,19 @@ struct KeepaliveTests {
         #expect(try socket.receive(timeoutMilliseconds: 5_000) == .text(Array("pong".utf8)))
     }
 
+    @Test func withheldPongsGoUnansweredThenResume() throws {
+        let server = try startedServer(
+            [ServeRecordings.synthetic("okx")], closeAtEnd: false, faults: [Fault(kind: .pongWithheld, at: 0, duration: 1_500_000_000)])
+        defer { server.stop() }
+        let socket = try CurlWebSocket(url: try #require(server.endpoints.first).websocketURL, options: .init(random: SeededRandom(seed: 4)))
+        defer { socket.close(timeoutMilliseconds: 200) }
+        try socket.send(text: "ping")
+        #expect(try socket.receive(timeoutMilliseconds: 600) == nil, "no pong inside the window")
+        Thread.sleep(forTimeInterval: 1.2)
+        try socket.send(text: "ping")
+        #expect(try socket.receive(timeoutMilliseconds: 5_000) == .text(Array("pong".utf8)))
+    }
+
     @Test func deribitHeartbeatsAskForATestAndTheTestIsAnswered() throws {
         let server = try startedServer([ServeRecordings.synthetic("deribit")], speed: .multiple(1), closeAtEnd: false) {
             $0.heartbeatIntervalNanoseconds = 200_000_000
