@@ -131,4 +131,49 @@ struct ServeEndToEndTests {
         let difference = firstDifference(replayedOwn.map(CanonicalLines.withoutReceiveTimes), okxLive.map(CanonicalLines.withoutReceiveTimes))
         #expect(difference == nil, "\(difference ?? "")")
     }
+
+    @Test func aResetThroughServeTurnsHealthTo503AndBackTo200() throws {
+        let okx = "\(Self.recordings)/okx.mprec"
+        let directory = try TestEnvironment.temporaryDirectory("collector-serve-fault")
+        let scenario = directory.appendingPathComponent("reset.yaml").path
+        try "name: reset\nrecording: \(okx)\nfaults:\n  - {at: 2s, kind: connection.reset}\n".write(
+            toFile: scenario, atomically: true, encoding: .utf8)
+        let servePort = try LoopbackListener.freePort()
+        let serve = try BackgroundMarketPrism(
+            ["serve", okx, "--port", "\(servePort)", "--speed", "5x", "--scenario", scenario], directory: directory)
+        defer { serve.signal(SIGTERM); _ = serve.waitForExit() }
+        #expect(waitUntil(seconds: 30) { canConnect(port: servePort) }, "\(serve.stderr)")
+        let apiPort = try LoopbackListener.freePort()
+        let configPath = directory.appendingPathComponent("collector.yaml").path
+        try """
+            venues:
+              - exchange: okx
+                channels: [book, trades]
+                symbols: [BTC-USDT, BTC-USDT-SWAP]
+                websocket_url: ws://127.0.0.1:\(servePort)/okx
+                proxy: direct
+            api:
+              port: \(apiPort)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let collect = try BackgroundMarketPrism(["collect", "--config", configPath, "--log-level", "warning"], directory: directory)
+        defer { collect.signal(SIGTERM); _ = collect.waitForExit() }
+        let client = try CurlRestClient()
+        // Healthy, then 503 with the reasons, then healthy again after the reconnect and resync.
+        var seen: [Int] = []
+        var reasons = ""
+        let recovered = waitUntil(seconds: 60) {
+            guard let answer = try? client.get("http://127.0.0.1:\(apiPort)/health", timeoutMilliseconds: 1_000) else { return false }
+            if seen.last != answer.status { seen.append(answer.status) }
+            if answer.status == 503 { reasons = String(decoding: answer.body, as: UTF8.self) }
+            usleep(5_000)
+            return seen.count >= 3 && seen.suffix(3) == [200, 503, 200]
+        }
+        #expect(recovered, "health went \(seen); \(collect.stderr)")
+        #expect(reasons.contains("disconnected") || reasons.contains("book_invalid"), "\(reasons)")
+        let status = try client.get("http://127.0.0.1:\(apiPort)/status", timeoutMilliseconds: 2_000)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any])
+        let venue = try #require((json["venues"] as? [[String: Any]])?.first)
+        #expect((venue["reconnects"] as? Int ?? 0) >= 1)
+        #expect((venue["books"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "valid" } == true)
+    }
 }
