@@ -13,17 +13,14 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve recordings as a simulated exchange on 127.0.0.1: the venues' websocket and REST endpoints.",
         discussion: """
-            One recording per venue, all on one port. Websocket paths carry a venue prefix (/binance/stream,
-            /binance_futures/ws, /okx/ws/v5/public, /deribit/ws/api/v2); REST keeps the venues' own paths
-            (/api/v3/depth, /fapi/v1/depth, /api/v5/market/books, /api/v2/public/get_order_book, instruments).
-            At startup one line per venue gives its websocket URL and REST base. Frames are byte-identical to
-            the recording, paced from the market's first subscription. Faults (--scenario) count from the first
-            websocket connection attempt. See docs/serve.md.
+            One recording per venue, all on one port. Websocket paths carry a venue prefix (/binance/stream, /binance_futures/ws, /okx/ws/v5/public, /deribit/ws/api/v2); REST keeps the venues' own paths (/api/v3/depth, /fapi/v1/depth, /api/v5/market/books, /api/v2/public/get_order_book, instruments).
+
+            At startup one line per venue gives its websocket URL and REST base. Frames are byte-identical to the recording, paced from the market's first subscription. Faults (--scenario) count from the first websocket connection attempt. See docs/serve.md.
 
             Examples:
-              marketprism serve recordings/okx.mprec recordings/binance-spot.mprec --port 9443
+              marketprism serve recordings/okx.mprec recordings/deribit.mprec --port 9443
               marketprism serve recordings/binance-spot.mprec --speed max --close-at-end
-              marketprism serve recordings/okx.mprec --speed 10x --scenario scenarios/serve-reset.yaml
+              marketprism serve recordings/okx.mprec --speed 10x --scenario faults.yaml
               marketprism serve rec.mprec --tls-cert cert.pem --tls-key key.pem
             """)
 
