@@ -104,17 +104,10 @@ public struct AnyBookSync: Sendable {
         }
     }
 
-    /// The top `depth` levels of the book into reused arrays (no `OrderBook` copy); false without a book.
-    func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
-        switch machine {
-        case .binanceSpot(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .binanceFutures(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxRestSnapshot(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxLegacy(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .deribit(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxUndecided: return false
-        }
-        return true
+    /// The top `depth` levels of the book into reused arrays; false without a book. Mutating only so
+    /// the machine is reached in place rather than copied out of the array holding it.
+    mutating func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        machine.fillTop(depth, bids: &bids, asks: &asks)
     }
 
     public var isValid: Bool { state == .synced }
@@ -166,29 +159,56 @@ public struct AnyBookSync: Sendable {
                     : .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
             }
         }
-        switch machine {
+        machine.handle(input, at: now, into: &effects)
+    }
+}
+
+extension AnyBookSync.Machine {
+    /// Runs the venue machine in place: `consume self` hands its payload over uniquely (no stand-in
+    /// value built per message, no copy-on-write of the book) and every path puts it back.
+    mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
+        switch consume self {
         case .binanceSpot(var m):
-            machine = .okxUndecided(m.instrument, m.configuration)
             m.handle(input, at: now, into: &effects)
-            machine = .binanceSpot(m)
+            self = .binanceSpot(m)
         case .binanceFutures(var m):
-            machine = .okxUndecided(m.instrument, m.configuration)
             m.handle(input, at: now, into: &effects)
-            machine = .binanceFutures(m)
+            self = .binanceFutures(m)
         case .okxRestSnapshot(var m):
-            machine = .okxUndecided(m.instrument, m.configuration)
             m.handle(input, at: now, into: &effects)
-            machine = .okxRestSnapshot(m)
+            self = .okxRestSnapshot(m)
         case .okxLegacy(var m):
-            machine = .okxUndecided(m.instrument, m.configuration)
             m.handle(input, at: now, into: &effects)
-            machine = .okxLegacy(m)
+            self = .okxLegacy(m)
         case .deribit(var m):
-            machine = .okxUndecided(m.instrument, m.configuration)
             m.handle(input, at: now, into: &effects)
-            machine = .deribit(m)
-        case .okxUndecided:
-            break  // `.reset` or `.snapshot` before any book message: nothing to do yet.
+            self = .deribit(m)
+        case .okxUndecided(let instrument, let configuration):
+            self = .okxUndecided(instrument, configuration)  // `.reset` or `.snapshot` before any book message.
         }
+    }
+
+    mutating func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        switch consume self {
+        case .binanceSpot(let m):
+            m.book.top(depth, bids: &bids, asks: &asks)
+            self = .binanceSpot(m)
+        case .binanceFutures(let m):
+            m.book.top(depth, bids: &bids, asks: &asks)
+            self = .binanceFutures(m)
+        case .okxRestSnapshot(let m):
+            m.book.top(depth, bids: &bids, asks: &asks)
+            self = .okxRestSnapshot(m)
+        case .okxLegacy(let m):
+            m.book.top(depth, bids: &bids, asks: &asks)
+            self = .okxLegacy(m)
+        case .deribit(let m):
+            m.book.top(depth, bids: &bids, asks: &asks)
+            self = .deribit(m)
+        case .okxUndecided(let instrument, let configuration):
+            self = .okxUndecided(instrument, configuration)
+            return false
+        }
+        return true
     }
 }

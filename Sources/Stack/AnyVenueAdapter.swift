@@ -83,21 +83,19 @@ public enum AnyVenueAdapter {
 
     @inline(__always)
     public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
-        switch self {
+        // `consume self` hands the payload over uniquely (no placeholder to copy in, no copy-on-write)
+        // and every path puts the adapter back.
+        switch consume self {
         case .binance(var a):
-            self = .okx(OKXAdapter.placeholder)  // release the payload so the mutation stays in place
             a.parse(frame: frame, receivedAt: receivedAt, into: &out)
             self = .binance(a)
         case .binanceFutures(var a):
-            self = .okx(OKXAdapter.placeholder)
             a.parse(frame: frame, receivedAt: receivedAt, into: &out)
             self = .binanceFutures(a)
         case .okx(var a):
-            self = .deribit(DeribitAdapter.placeholder)
             a.parse(frame: frame, receivedAt: receivedAt, into: &out)
             self = .okx(a)
         case .deribit(var a):
-            self = .okx(OKXAdapter.placeholder)
             a.parse(frame: frame, receivedAt: receivedAt, into: &out)
             self = .deribit(a)
         }
@@ -121,16 +119,4 @@ public enum AnyVenueAdapter {
             return a.parseSnapshot(body: body, instrument: instrument, receivedAt: receivedAt)
         }
     }
-}
-
-extension OKXAdapter {
-    /// An empty adapter parked in an `AnyVenueAdapter` while the real one is mutated, so the
-    /// mutation does not copy the adapter's buffers (copy-on-write would otherwise see two owners).
-    nonisolated(unsafe) static let placeholder = OKXAdapter(
-        subscription: Subscription(venue: .okx, entries: []), catalog: InstrumentCatalog(venue: .okx))
-}
-
-extension DeribitAdapter {
-    nonisolated(unsafe) static let placeholder = DeribitAdapter(
-        subscription: Subscription(venue: .deribit, entries: []), catalog: InstrumentCatalog(venue: .deribit))
 }
