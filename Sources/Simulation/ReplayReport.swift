@@ -28,14 +28,26 @@ public struct NATSSinkReport: Sendable, Equatable {
     public var duplicates: Int
     public var lost: Int
     public var outages: Int
+    /// Wall time the broker was unreachable, summed over outages.
+    public var outageMilliseconds: Int64
+    /// The most messages held at once (memory plus spool) while waiting for the broker.
+    public var bufferedMax: Int
+    /// Messages that went through the disk spool.
+    public var spooled: Int
     public var drained: Bool
 
-    public init(published: Int, acked: Int, duplicates: Int, lost: Int, outages: Int, drained: Bool) {
+    public init(
+        published: Int, acked: Int, duplicates: Int, lost: Int, outages: Int, outageMilliseconds: Int64 = 0,
+        bufferedMax: Int = 0, spooled: Int = 0, drained: Bool
+    ) {
         self.published = published
         self.acked = acked
         self.duplicates = duplicates
         self.lost = lost
         self.outages = outages
+        self.outageMilliseconds = outageMilliseconds
+        self.bufferedMax = bufferedMax
+        self.spooled = spooled
         self.drained = drained
     }
 }
@@ -238,7 +250,7 @@ extension ReplayReport {
         o.raw("oracle", "{\"checkpoints\":\(checkpoints),\"skipped\":\(checkpointsSkipped)}")
         if let tail = recordingTail { o.string("recording_tail", tail) }
         if let n = nats {
-            o.raw("nats", "{\"published\":\(n.published),\"acked\":\(n.acked),\"duplicates\":\(n.duplicates),\"lost\":\(n.lost),\"outages\":\(n.outages),\"drained\":\(n.drained)}")
+            o.raw("nats", "{\"published\":\(n.published),\"acked\":\(n.acked),\"duplicates\":\(n.duplicates),\"lost\":\(n.lost),\"outages\":\(n.outages),\"outage_ms\":\(n.outageMilliseconds),\"buffered_max\":\(n.bufferedMax),\"spooled\":\(n.spooled),\"drained\":\(n.drained)}")
         }
         return o.finish()
     }
@@ -276,7 +288,7 @@ extension ReplayReport {
         lines.append("invariants")
         for i in invariants { lines.append("  \(i.passed ? "pass" : "FAIL") \(i.name): \(i.detail)") }
         if let n = nats {
-            lines.append("nats       published \(n.published), acked \(n.acked) (\(n.duplicates) already in the stream), lost \(n.lost), outages \(n.outages)")
+            lines.append("nats       published \(n.published), acked \(n.acked) (\(n.duplicates) already in the stream), lost \(n.lost), outages \(n.outages) (\(n.outageMilliseconds) ms, at most \(n.bufferedMax) buffered, \(n.spooled) spooled)")
         }
         lines.append("digest     \(digest)")
         lines.append("result     \(passed ? "PASSED" : "FAILED")")

@@ -40,6 +40,9 @@ struct ReplayBrokerKillProcessTests {
         let published = try #require(report["published"] as? Int)
         let nats = try #require(report["nats"] as? [String: Any])
         #expect((nats["outages"] as? Int ?? 0) >= 1)
+        // The report shows how long the broker was gone and how much waited for it.
+        #expect((nats["outage_ms"] as? Int ?? 0) > 0)
+        #expect((nats["buffered_max"] as? Int ?? 0) > 0)
         #expect(nats["lost"] as? Int == 0)
         #expect(nats["acked"] as? Int == published)
         #expect(beforeKill < UInt64(published))

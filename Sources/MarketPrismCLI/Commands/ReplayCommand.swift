@@ -112,7 +112,8 @@ struct RunOptions: ParsableArguments {
             publisher.close()
             report.nats = NATSSinkReport(
                 published: stats.published, acked: stats.acked, duplicates: stats.duplicates, lost: stats.lost,
-                outages: stats.outages, drained: drained)
+                outages: stats.outages, outageMilliseconds: stats.outageTime.value / 1_000_000,
+                bufferedMax: stats.bufferedMax, spooled: stats.spooled, drained: drained)
             guard drained else {
                 throw CLIError("NATS \(nats ?? ""): \(stats.published - stats.acked) message(s) still unacknowledged after 60 s")
             }
