@@ -30,8 +30,12 @@ demo: release
 pydeps:
 	@$(PYTHON) -c "import nats, prometheus_client" 2>/dev/null || $(PYTHON) -m pip install -q nats-py prometheus-client
 
+# CollectorAPITests get a process of their own: their in-process Hummingbird server answers on Swift's
+# cooperative thread pool (one thread per core, two here), which the rest of the suite's blocking
+# tests can hold for seconds, so in one shared run the API's requests time out.
 test: deps pydeps
-	$(SWIFT) test
+	$(SWIFT) test --skip CollectorAPITests
+	$(SWIFT) test --skip-build --filter CollectorAPITests
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark

@@ -182,7 +182,7 @@ struct JetStreamPublisherTests {
     }
 
     /// With no stream on the subjects the broker answers "no responders" on the ack inbox; the
-    /// publisher holds everything and resends once a stream listens again: nothing lost, in order.
+    /// publisher holds everything and resends once a stream listens again: nothing lost, nothing twice.
     @Test func noRespondersHoldsEverythingUntilAStreamListens() throws {
         let server = try NATSServer()
         let p = try makePublisher(server)
@@ -197,7 +197,11 @@ struct JetStreamPublisherTests {
         let s = p.stats
         p.close()
         #expect(s.acked == 200 && s.lost == 0 && s.resent > 0)
-        #expect(firstDifference(try storedIds(server), Feed.ids(1...200)) == "")
+        // Every id exactly once. Not necessarily in order: a stream that appears while a resend burst
+        // is in flight stores the tail of the burst before the head's retry (see docs/messages.md).
+        let stored = try storedIds(server)
+        #expect(stored.count == 200)
+        #expect(Set(stored) == Set(Feed.ids(1...200)))
     }
 
     @Test func streamIsCreatedWithTheConfiguredDuplicateWindow() throws {
