@@ -114,7 +114,7 @@ let package = Package(
         ),
 
         // Shared test helpers: where ../shared/data is, running built executables.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackPeers"], path: "Tests/TestSupport"),
 
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model", "TestSupport"]),

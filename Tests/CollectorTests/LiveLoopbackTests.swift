@@ -23,7 +23,7 @@ struct LiveLoopbackTests {
     }
 
     /// Runs the collector against `recording` played at `speed`, recording into a temporary directory.
-    func runLive(_ recording: String, speed: Double = 20, certificate: SelfSignedCertificate? = nil) throws -> LiveRun {
+    func runLive(_ recording: String, speed: Double = 20, certificate: TestCertificate? = nil) throws -> LiveRun {
         let path = TestEnvironment.packageRoot.appendingPathComponent("recordings/\(recording)").path
         let peer = try RecordedExchangePeer(recording: path, speed: speed, tls: try certificate?.tlsContext())
         defer { peer.stop() }
@@ -118,8 +118,8 @@ struct LiveLoopbackTests {
         }
     }
 
-    @Test func tlsWithASelfSignedCertificateTrustedThroughTheConfig() throws {
-        let certificate = try SelfSignedCertificate.make()
+    @Test func tlsWithATestCertificateTrustedThroughTheConfig() throws {
+        let certificate = try TestCertificate.make()
         defer { certificate.remove() }
         let live = try runLive("binance-spot.mprec", speed: 40, certificate: certificate)
         #expect(live.framesReceived == live.framesSent)
@@ -162,23 +162,3 @@ struct LiveLoopbackTests {
     }
 }
 
-/// A self-signed certificate for 127.0.0.1 and localhost, made by the system's `openssl`.
-struct SelfSignedCertificate {
-    let directory: URL
-    var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
-    var keyFile: String { directory.appendingPathComponent("key.pem").path }
-
-    static func make() throws -> SelfSignedCertificate {
-        let certificate = SelfSignedCertificate(directory: try TestEnvironment.temporaryDirectory("collector-tls"))
-        let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", certificate.keyFile, "-out", certificate.certificateFile, "-days", "2",
-            "-subj", "/CN=marketprism collector test", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ])
-        try #require(result.status == 0, "openssl: \(result.stderrText)")
-        return certificate
-    }
-
-    func tlsContext() throws -> LoopbackTLSContext { try LoopbackTLSContext(certificateFile: certificateFile, keyFile: keyFile) }
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}

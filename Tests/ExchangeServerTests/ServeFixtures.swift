@@ -107,27 +107,6 @@ func receiveAll(
     return got
 }
 
-/// A self-signed certificate for 127.0.0.1 and localhost, made by the `openssl` command.
-struct SelfSignedCertificate {
-    let directory: URL
-    var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
-    var keyFile: String { directory.appendingPathComponent("key.pem").path }
-
-    static func make() throws -> SelfSignedCertificate {
-        let certificate = SelfSignedCertificate(directory: try TestEnvironment.temporaryDirectory("serve-tls"))
-        let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", certificate.keyFile, "-out", certificate.certificateFile,
-            "-days", "1", "-subj", "/CN=serve test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ])
-        guard result.status == 0 else { throw CertificateError.openssl(result.stderrText) }
-        return certificate
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}
-
-enum CertificateError: Error { case openssl(String) }
-
 /// A server on a free port, started; the caller stops it.
 func startedServer(_ recordings: [String], speed: ReplaySpeed = .max, closeAtEnd: Bool = true, faults: [Fault] = [],
                    configure: (inout ExchangeServerConfiguration) -> Void = { _ in }) throws -> ExchangeServer {

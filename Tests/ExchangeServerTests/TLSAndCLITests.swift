@@ -7,8 +7,8 @@ import Testing
 
 /// wss:// and https:// with a self-signed certificate; `marketprism serve` as a process.
 struct TLSAndCLITests {
-    @Test func tlsWebsocketAndRestWithASelfSignedCertificate() throws {
-        let certificate = try SelfSignedCertificate.make()
+    @Test func tlsWebsocketAndRestWithATestCertificate() throws {
+        let certificate = try TestCertificate.make()
         defer { certificate.remove() }
         let path = ServeRecordings.synthetic("okx")
         let server = try startedServer([path]) {

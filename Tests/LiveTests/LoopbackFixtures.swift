@@ -2,31 +2,6 @@ import Foundation
 import LoopbackPeers
 import TestSupport
 
-/// A self-signed certificate for localhost and 127.0.0.1, made by the system's `openssl` in a temp dir.
-struct TestCertificate {
-    let directory: URL
-    var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
-    var keyFile: String { directory.appendingPathComponent("key.pem").path }
-
-    static func make(subjectAltName: String = "DNS:localhost,IP:127.0.0.1") throws -> TestCertificate {
-        let directory = try TestEnvironment.temporaryDirectory("live-tls")
-        let certificate = TestCertificate(directory: directory)
-        let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", certificate.keyFile, "-out", certificate.certificateFile, "-days", "2",
-            "-subj", "/CN=marketprism test", "-addext", "subjectAltName=\(subjectAltName)",
-        ])
-        guard result.status == 0 else { throw FixtureError.command("openssl req", result.stderrText) }
-        return certificate
-    }
-
-    func tlsContext() throws -> LoopbackTLSContext {
-        try LoopbackTLSContext(certificateFile: certificateFile, keyFile: keyFile)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}
-
 enum FixtureError: Error {
     case command(String, String)
     case proxyDidNotStart(String, String)

@@ -2,6 +2,7 @@ import Foundation
 import Live
 import LoopbackPeers
 import Model
+import TestSupport
 import Testing
 
 /// Both clients through real proxies from Debian's packages, started on loopback by the test: tinyproxy

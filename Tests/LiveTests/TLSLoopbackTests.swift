@@ -2,6 +2,7 @@ import Foundation
 import Live
 import LoopbackPeers
 import Model
+import TestSupport
 import Testing
 
 /// wss and https against loopback peers with a self-signed certificate made for the test: verification
