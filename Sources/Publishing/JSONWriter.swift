@@ -10,7 +10,7 @@ public struct JSONWriter {
     private let base: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     public private(set) var count = 0
-    public private(set) var overflowed = false
+    public internal(set) var overflowed = false
     /// The last day `isoTime` converted: a message's two times are nearly always the same day.
     private var cachedDay = Int64.min
     private var cachedDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
@@ -74,32 +74,41 @@ public struct JSONWriter {
 
     /// `text` as is: for names this program defines (venue names), never for received data.
     mutating func plain(_ text: String) {
-        var t = text
-        t.withUTF8 { append($0) }
+        Self.withUTF8(text) { append($0) }
     }
 
     /// `text` as one subject token: `.`, `*`, `>`, space and control bytes become `_`.
-    mutating func subjectToken(_ text: String) { replacing(text, where: subjectSpecial) }
+    mutating func subjectToken(_ text: String) {
+        Self.withUTF8(text) { buf in copyReplacing(buf) { Subject.isPlain($0) } }
+    }
 
     /// `text` as part of a header value: control bytes become `_`.
-    mutating func headerText(_ text: String) { replacing(text, where: headerSpecial) }
+    mutating func headerText(_ text: String) {
+        Self.withUTF8(text) { buf in copyReplacing(buf) { $0 >= 0x20 && $0 != 0x7F } }
+    }
 
-    /// Copies `text`, writing `_` for every byte the table marks.
+    /// Copies `buf`, writing `_` for every byte `keep` rejects.
     @inline(__always)
-    private mutating func replacing(_ text: String, where special: [Bool]) {
-        var t = text
-        t.withUTF8 { buf in
-            guard count + buf.count <= capacity else {
-                overflowed = true
-                return
-            }
-            special.withUnsafeBufferPointer { table in
-                for b in buf {
-                    base[count] = table[Int(b)] ? UInt8(ascii: "_") : b
-                    count &+= 1
-                }
-            }
+    private mutating func copyReplacing(_ buf: UnsafeBufferPointer<UInt8>, keeping keep: (UInt8) -> Bool) {
+        guard count &+ buf.count <= capacity else {
+            overflowed = true
+            return
         }
+        let p = base + count
+        for i in buf.indices {
+            let b = buf[i]
+            p[i] = keep(b) ? b : UInt8(ascii: "_")
+        }
+        count &+= buf.count
+    }
+
+    /// The UTF-8 bytes of `text` without copying the string value first: most strings here are small
+    /// (symbols, ids) and a `var` copy plus `withUTF8` cost a retain, a release and a call each time.
+    @inline(__always)
+    static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = text.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var t = text
+        return t.withUTF8(body)
     }
 
     public mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -115,18 +124,23 @@ public struct JSONWriter {
 
     /// The inside of a JSON string: `text` with `"`, `\` and control characters escaped.
     mutating func stringBody(_ text: String) {
-        var t = text
-        t.withUTF8 { buf in
-            var plain = true
-            for b in buf where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                plain = false
-                break
-            }
-            if plain {
-                append(buf)
+        Self.withUTF8(text) { buf in
+            // One pass: copy while nothing needs escaping (the usual case), then escape the rest.
+            guard count &+ buf.count <= capacity else {
+                overflowed = true
                 return
             }
-            for b in buf {
+            let p = base + count
+            var i = 0
+            while i < buf.count {
+                let b = buf[i]
+                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { break }
+                p[i] = b
+                i &+= 1
+            }
+            count &+= i
+            while i < buf.count {
+                let b = buf[i]
                 switch b {
                 case UInt8(ascii: "\""): raw("\\\"")
                 case UInt8(ascii: "\\"): raw("\\\\")
@@ -139,6 +153,7 @@ public struct JSONWriter {
                     byte(hexDigit(b & 0xF))
                 default: byte(b)
                 }
+                i &+= 1
             }
         }
     }
@@ -171,21 +186,15 @@ public struct JSONWriter {
     /// Digits of `value`, left-padded with zeros to `minimumDigits`, written in place two at a time.
     @inline(__always)
     mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
-        var n = 1
-        var probe = value
-        while probe >= 100 {
-            probe /= 100
-            n &+= 2
-        }
-        if probe >= 10 { n &+= 1 }
-        let width = max(n, minimumDigits)
+        let width = max(Self.digitCount(value), minimumDigits)
         guard count + width <= capacity else {
             overflowed = true
             return
         }
         var v = value
         var i = count + width
-        twoDigitTable.withUnsafeBufferPointer { table in
+        do {
+            let table = Self.digitPairs
             while v >= 100 {
                 let pair = Int(v % 100) &* 2
                 v /= 100
@@ -217,15 +226,15 @@ public struct JSONWriter {
             overflowed = true
             return
         }
-        count &+= twoDigitTable.withUnsafeBufferPointer { Self.writeDecimal(value, to: base + count, pairs: $0.baseAddress!) }
+        count &+= Self.writeDecimal(value, to: base + count, pairs: Self.digitPairs)
     }
 
     /// Book levels as `{"price":P,"quantity":Q}`, comma-separated: a book message is mostly this, so
     /// one room check per level and the digit table fetched once per call.
     public mutating func levels(_ levels: UnsafeBufferPointer<BookLevel>) {
         let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
-        twoDigitTable.withUnsafeBufferPointer { table in
-            let pairs = table.baseAddress!
+        do {
+            let pairs = Self.digitPairs
             for i in levels.indices {
                 guard count + room <= capacity else {
                     overflowed = true
@@ -243,6 +252,93 @@ public struct JSONWriter {
                 p[0] = UInt8(ascii: "}")
                 count = p + 1 - base
             }
+        }
+    }
+
+    /// Where an earlier message wrote one side's levels: the levels, the offset of each one's `{` in
+    /// `bytes` plus one more bound (one past the last `}`, plus one), and those bytes.
+    struct WrittenLevels {
+        var levels: UnsafeBufferPointer<BookLevel>
+        var bounds: UnsafeBufferPointer<Int32>
+        var bytes: UnsafePointer<UInt8>?
+    }
+
+    /// The same bytes as `levels(_:)`, but each run of levels that `previous` holds with identical bits
+    /// (price and size mantissa and scale, so identical text) is copied from its bytes instead of being
+    /// formatted again: consecutive books of an instrument differ in a few levels. `bounds` receives
+    /// the offsets of this message's levels in the same form, for the next one.
+    ///
+    /// Levels are matched by a merge walk over both sides' price order (`isBid`: best is highest); the
+    /// order only decides how much is found, never what is written.
+    mutating func levels(
+        _ levels: UnsafeBufferPointer<BookLevel>, isBid: Bool, previous: WrittenLevels, bounds: inout [Int32],
+        copied: inout Int
+    ) {
+        bounds.removeAll(keepingCapacity: true)
+        copied = 0
+        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
+        let old = previous.levels
+        let oldBounds = previous.bounds
+        let m = previous.bytes == nil ? 0 : old.count
+        var j = 0
+        // Old levels [runStart, runEnd) matched by the latest new levels and not yet copied.
+        var runStart = 0
+        var runEnd = 0
+        do {
+            let pairs = Self.digitPairs
+            @inline(__always) func flush(_ w: inout JSONWriter, _ bounds: inout [Int32]) -> Bool {
+                guard runEnd > runStart else { return true }
+                let from = Int(oldBounds[runStart])
+                let length = Int(oldBounds[runEnd]) &- 1 &- from
+                guard w.count &+ length &+ 1 <= w.capacity else {
+                    w.overflowed = true
+                    return false
+                }
+                if !bounds.isEmpty {
+                    w.base[w.count] = UInt8(ascii: ",")
+                    w.count &+= 1
+                }
+                let shift = Int32(w.count &- from)
+                for k in runStart..<runEnd { bounds.append(oldBounds[k] &+ shift) }
+                (w.base + w.count).update(from: previous.bytes! + from, count: length)
+                w.count &+= length
+                copied &+= runEnd &- runStart
+                runStart = runEnd
+                return true
+            }
+            for i in levels.indices {
+                let level = levels[i]
+                if m > 0 {
+                    while j < m && (isBid ? old[j].price > level.price : old[j].price < level.price) { j &+= 1 }
+                    if j < m && old[j].hasSameBits(as: level) {
+                        if runEnd != j || runEnd == runStart {
+                            guard flush(&self, &bounds) else { return }
+                            runStart = j
+                        }
+                        runEnd = j &+ 1
+                        j &+= 1
+                        continue
+                    }
+                }
+                guard flush(&self, &bounds), count + room <= capacity else {
+                    overflowed = true
+                    return
+                }
+                var p = base + count
+                if i > 0 {
+                    p[0] = UInt8(ascii: ",")
+                    p += 1
+                }
+                bounds.append(Int32(p - base))
+                p = Self.copy(Self.levelOpen, to: p)
+                p += Self.writeDecimal(level.price, to: p, pairs: pairs)
+                p = Self.copy(Self.levelMiddle, to: p)
+                p += Self.writeDecimal(level.size, to: p, pairs: pairs)
+                p[0] = UInt8(ascii: "}")
+                count = p + 1 - base
+            }
+            guard flush(&self, &bounds) else { return }
+            bounds.append(Int32(count &+ 1))
         }
     }
 
@@ -329,47 +425,90 @@ public struct JSONWriter {
             cachedDate = CivilDate.date(daysSinceEpoch: days)
         }
         let (y, mo, d) = cachedDate
-        byte(UInt8(ascii: "\""))
-        if y < 0 { byte(UInt8(ascii: "-")) }
-        unsigned(UInt64(y.magnitude), minimumDigits: 4)
-        byte(UInt8(ascii: "-"))
-        twoDigits(mo)
-        byte(UInt8(ascii: "-"))
-        twoDigits(d)
-        byte(UInt8(ascii: "T"))
-        twoDigits(secOfDay / 3600)
-        byte(UInt8(ascii: ":"))
-        twoDigits(secOfDay % 3600 / 60)
-        byte(UInt8(ascii: ":"))
-        twoDigits(secOfDay % 60)
-        byte(UInt8(ascii: "."))
+        // `"YYYY-MM-DDTHH:MM:SS.ffffff+00:00"`, fixed width (Int64 nanoseconds span the years 1677...2262),
+        // written with one room check.
+        guard count &+ 34 <= capacity else {
+            overflowed = true
+            return
+        }
+        let p = base + count
+        let pairs = Self.digitPairs
+        @inline(__always) func two(_ v: Int64, at i: Int) {
+            let j = Int(truncatingIfNeeded: v) &* 2
+            p[i] = pairs[j]
+            p[i &+ 1] = pairs[j &+ 1]
+        }
+        p[0] = UInt8(ascii: "\"")
+        two(y / 100, at: 1)
+        two(y % 100, at: 3)
+        p[5] = UInt8(ascii: "-")
+        two(mo, at: 6)
+        p[8] = UInt8(ascii: "-")
+        two(d, at: 9)
+        p[11] = UInt8(ascii: "T")
+        two(secOfDay / 3600, at: 12)
+        p[14] = UInt8(ascii: ":")
+        two(secOfDay % 3600 / 60, at: 15)
+        p[17] = UInt8(ascii: ":")
+        two(secOfDay % 60, at: 18)
+        p[20] = UInt8(ascii: ".")
         let micros = sub / 1000
-        twoDigits(micros / 10_000)
-        twoDigits(micros / 100 % 100)
-        twoDigits(micros % 100)
-        raw("+00:00\"")
+        two(micros / 10_000, at: 21)
+        two(micros / 100 % 100, at: 23)
+        two(micros % 100, at: 25)
+        _ = Self.copy("+00:00\"", to: p + 27)
+        count &+= 34
     }
 
+    /// Decimal digits of `value` (1 for 0): a log10 estimate from the bit width, corrected by one comparison.
     @inline(__always)
-    private mutating func twoDigits(_ v: Int64) {
-        byte(UInt8(truncatingIfNeeded: v / 10) &+ 48)
-        byte(UInt8(truncatingIfNeeded: v % 10) &+ 48)
+    static func digitCount(_ value: UInt64) -> Int {
+        let guess = ((64 &- value.leadingZeroBitCount) &* 1233) >> 12
+        return Swift.max(1, guess &+ (value >= powerOfTen(guess) ? 1 : 0))
     }
+
+    /// 10^n for n in 0...19 (a switch compiles to a constant table; an array global would need a lazy check).
+    @inline(__always)
+    static func powerOfTen(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        case 9: 1_000_000_000
+        case 10: 10_000_000_000
+        case 11: 100_000_000_000
+        case 12: 1_000_000_000_000
+        case 13: 10_000_000_000_000
+        case 14: 100_000_000_000_000
+        case 15: 1_000_000_000_000_000
+        case 16: 10_000_000_000_000_000
+        case 17: 100_000_000_000_000_000
+        case 18: 1_000_000_000_000_000_000
+        default: 10_000_000_000_000_000_000
+        }
+    }
+
+    /// "00" "01" ... "99": two digits per division. A string literal lives in the binary's constant data,
+    /// so reaching it costs no lazy-global check (an array global did, on every call).
+    @inline(__always)
+    static var digitPairs: UnsafePointer<UInt8> { digitPairText.utf8Start }
 }
 
-/// "00" "01" ... "99": two digits per division.
-private let twoDigitTable: [UInt8] = {
-    var table = [UInt8]()
-    table.reserveCapacity(200)
-    for n in 0..<100 {
-        table.append(UInt8(48 + n / 10))
-        table.append(UInt8(48 + n % 10))
+private let digitPairText: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+
+extension BookLevel {
+    /// Same mantissas and scales: the two levels print the same text (`==` compares values, so
+    /// "1.50" equals "1.5" there).
+    @inline(__always)
+    func hasSameBits(as other: BookLevel) -> Bool {
+        price.mantissa == other.price.mantissa && size.mantissa == other.size.mantissa
+            && price.scale == other.price.scale && size.scale == other.size.scale
     }
-    return table
-}()
-
-/// Bytes that cannot stand in a NATS subject token (they split, match or end the subject).
-private let subjectSpecial: [Bool] = (0..<256).map { !Subject.isPlain(UInt8($0)) }
-
-/// Bytes that cannot stand in a header value.
-private let headerSpecial: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x7F }
+}
