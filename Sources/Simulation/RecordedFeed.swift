@@ -45,6 +45,18 @@ public struct RecordedFeed: Sendable {
     public var receivedFrames: Int
     /// Snapshot and other REST responses by URL, in recorded order (served first-in-first-out).
     public var responses: [String: [RecordedResponse]]
+    /// The instants of the recorded `connect` records, in recorded order.
+    public var connectNs: [Int64] = []
+    /// Whether the recorded instants are the collector stack's own: a recording made by `collect` or
+    /// `record`, whose `connect` and `rest_response` records were written at the very instant the stack
+    /// was told (see `stackRESTStream`). Replay then opens each connection at its `connect` record and
+    /// answers the stack's REST requests at their recorded responses, in recorded order, instead of
+    /// modelling the venue's latencies; a venue's own capture (imported, synthetic) keeps the model.
+    public var recordsStackInstants = false
+
+    /// The collector's recorder puts the REST responses the stack used on this stream, labelled `rest`
+    /// in the header (docs/collector.md): the mark of a recording made by the collector.
+    public static let stackRESTStream: UInt32 = 1_000_000
 
     public static func load(path: String) throws(ReplayError) -> RecordedFeed {
         let reader: RecordingReader
@@ -55,6 +67,7 @@ public struct RecordedFeed: Sendable {
         var catalog = InstrumentCatalog(venue: venue)
         var responses: [String: [RecordedResponse]] = [:]
         var firstNs = Int64.max, lastNs = Int64.min, received = 0, firstFrameNs = Int64.max
+        var connects: [Int64] = []
         do {
             try reader.forEachRecord { r in
                 firstNs = min(firstNs, r.wallNs)
@@ -63,6 +76,8 @@ public struct RecordedFeed: Sendable {
                 case .wsReceived:
                     received += 1
                     firstFrameNs = min(firstFrameNs, r.wallNs)
+                case .connect:
+                    connects.append(r.wallNs)
                 case .restResponse:
                     let url = r.url ?? ""
                     let body = Array(r.payload)
@@ -98,9 +113,12 @@ public struct RecordedFeed: Sendable {
                 throw .badSubscription(path: path, reason: "\(error)")
             }
         }
-        return RecordedFeed(
+        var feed = RecordedFeed(
             path: path, header: reader.header, venue: venue, subscription: subscription, catalog: catalog,
             firstNs: firstNs, lastNs: lastNs, firstFrameNs: firstFrameNs, receivedFrames: received, responses: responses)
+        feed.connectNs = connects
+        feed.recordsStackInstants = reader.header.streamLabels.contains { $0.id == stackRESTStream && $0.label == "rest" }
+        return feed
     }
 
     /// The instrument a snapshot URL asks for (`symbol=`, `instId=`, `instrument_name=`).

@@ -132,6 +132,18 @@ public final class Simulator {
     var effects: [StackEffect] = []
     var events: [TimedStackEvent] = []
     var everConnected = false
+    /// A recording with the stack's own instants (`RecordedFeed.recordsStackInstants`): connections
+    /// open at their `connect` records and REST answers come at their `rest_response` records.
+    let followsRecordedInstants: Bool
+    /// Connections waiting for their `connect` record (its index among the connect records).
+    var connectsAwaitingRecord: [(index: Int, id: ConnectionID)] = []
+    /// REST answers waiting for their `rest_response` record (URL and its index among that URL's responses).
+    var answersAwaitingRecord: [(url: String, index: Int, id: RequestID, response: RecordedResponse)] = []
+    var connectRecordsRead = 0
+    var connectRecordsClaimed = 0
+    var restRecordsRead: [String: Int] = [:]
+    /// Recorded stream id -> the connection opened at that stream's `connect` record.
+    var connectionOfStream: [UInt32: ConnectionID] = [:]
     var snapshotsSynthesized = 0
     var performingEffects = false
     /// Scheduled deliveries, connects, REST answers and broker answers not yet handled.
@@ -142,17 +154,26 @@ public final class Simulator {
         self.scenario = scenario
         self.options = options
         random = SeededRandom(seed: scenario.seed)
+        let derivedSeed = random.next()
+        followsRecordedInstants = feed.recordsStackInstants && !feed.connectNs.isEmpty
+        // The collector seeds its stack with the configured seed itself (default 1, as the scenario's):
+        // its own recording replays with that very seed, so backoff jitter falls as it did.
         var stackConfig = StackConfiguration(
             subscription: feed.subscription, catalog: feed.catalog, books: options.books, okxBookProtocol: options.okxProtocol,
-            seed: random.next())
+            seed: followsRecordedInstants ? scenario.seed : derivedSeed)
         scenario.collector.apply(to: &stackConfig)
         stack = CollectorStack(configuration: stackConfig)
         truth = BookReplay(feed: feed, configuration: options.books, okxProtocol: options.okxProtocol)
         broker = SimulatedBroker(ackLatency: options.ackLatency)
         originNs = feed.firstFrameNs
-        // Connect just before the first recorded frame: REST calls recorded minutes earlier (instrument
-        // lists) are answered from the recording anyway, and idling through them would only trip watchdogs.
-        nowNs = max(feed.firstNs, feed.firstFrameNs - options.connectLatency.value - 1_000_000)
+        if followsRecordedInstants, let connect = feed.connectNs.first {
+            // The stack dialled before its connection opened at the first `connect` record.
+            nowNs = max(feed.firstNs, connect - options.connectLatency.value)
+        } else {
+            // Connect just before the first recorded frame: REST calls recorded minutes earlier (instrument
+            // lists) are answered from the recording anyway, and idling through them would only trip watchdogs.
+            nowNs = max(feed.firstNs, feed.firstFrameNs - options.connectLatency.value - 1_000_000)
+        }
         responseQueues = feed.responses
         restart = SequenceRestart(venue: feed.venue)
         faults = scenario.faults.map { ActiveFault(fault: $0, originNs: feed.firstFrameNs) }
@@ -185,6 +206,7 @@ public final class Simulator {
                 nowNs = max(nowNs, record.wallNs)
                 exchangeSends(record)
                 pending = try read(reader)
+                if pending == nil { recordsEnded() }
             } else if let (at, event) = queue.pop() {
                 // Past the recording's end only the work it caused (deliveries, acks, resends, REST
                 // answers) still runs: once that is done the exchange has nothing more to say, and
@@ -220,6 +242,7 @@ public final class Simulator {
         var url: String?
         var status: UInt16?
         var payload: [UInt8]
+        var stream: UInt32 = 0
     }
 
     private func read(_ reader: RecordingReader) throws(ReplayError) -> PendingRecord? {
@@ -227,9 +250,13 @@ public final class Simulator {
             while let r = try reader.withNextRecord({ v -> PendingRecord? in
                 switch v.kind {
                 case .wsReceived:
-                    return PendingRecord(kind: .wsReceived, wallNs: v.wallNs, url: nil, status: nil, payload: Array(v.payload))
+                    return PendingRecord(kind: .wsReceived, wallNs: v.wallNs, url: nil, status: nil, payload: Array(v.payload), stream: v.stream)
                 case .restResponse:
                     return PendingRecord(kind: .restResponse, wallNs: v.wallNs, url: v.url, status: v.status, payload: Array(v.payload))
+                case .connect where followsRecordedInstants:
+                    return PendingRecord(kind: .connect, wallNs: v.wallNs, url: nil, status: nil, payload: [], stream: v.stream)
+                case .disconnect where followsRecordedInstants:
+                    return PendingRecord(kind: .disconnect, wallNs: v.wallNs, url: nil, status: v.closeCode, payload: [], stream: v.stream)
                 default:
                     return nil
                 }
@@ -269,6 +296,11 @@ public final class Simulator {
                 record.payload.withUnsafeBytes { truth.ingest(kind: .wsReceived, wallNs: record.wallNs, payload: $0, url: nil, status: nil) }
             }
             let frame = sequenceResetArmed || !restart.isEmpty ? restarted(record.payload) : record.payload
+            if followsRecordedInstants, let id = connectionOfStream[record.stream] {
+                // The stack's own recording: the frame came on that very connection.
+                if connections.contains(where: { $0.id == id && $0.open }) { route(frame, to: id, sourceNs: record.wallNs) }
+                return
+            }
             for c in connections.indices where connections[c].open {
                 route(frame, to: connections[c].id, sourceNs: record.wallNs)
             }
@@ -278,9 +310,66 @@ public final class Simulator {
                     truth.ingest(kind: .restResponse, wallNs: record.wallNs, payload: $0, url: record.url, status: record.status)
                 }
             }
+            if followsRecordedInstants { restRecordReached(url: record.url ?? "") }
+        case .connect:
+            connectRecordReached(stream: record.stream)
+        case .disconnect:
+            disconnectRecordReached(stream: record.stream, code: record.status)
         default:
             break
         }
+    }
+
+    // MARK: - The stack's own recording: inputs at their recorded records
+
+    /// A `connect` record: the connection the stack dialled for it opens now, as it did when recorded.
+    private func connectRecordReached(stream: UInt32) {
+        let index = connectRecordsRead
+        connectRecordsRead += 1
+        guard let first = connectsAwaitingRecord.first, first.index == index else { return }
+        connectsAwaitingRecord.removeFirst()
+        connectionOfStream[stream] = first.id
+        connectionOpened(first.id)
+        afterStackCall()
+    }
+
+    /// A `disconnect` record followed by another `connect`: the venue ended the connection (closed it with
+    /// the recorded code, or dropped it without one) and the collector dialled again. The last disconnect,
+    /// with no connect after it, is the collector shutting down: the stack was not told, and is not now.
+    /// A connection the stack closed itself is already closed here.
+    private func disconnectRecordReached(stream: UInt32, code: UInt16?) {
+        guard connectRecordsRead < feed.connectNs.count, let id = connectionOfStream[stream],
+            let c = connections.firstIndex(where: { $0.id == id && $0.open })
+        else { return }
+        connections[c].open = false
+        currentSourceNs = nowNs
+        stack.connectionLost(id, cause: code.map { .closedByPeer(code: Int($0)) } ?? .transportError, at: stackNow)
+        afterStackCall()
+    }
+
+    /// A `rest_response` record: the request waiting for it is answered now, between the same frames as when recorded.
+    private func restRecordReached(url: String) {
+        let index = restRecordsRead[url, default: 0]
+        restRecordsRead[url] = index + 1
+        guard let k = answersAwaitingRecord.firstIndex(where: { $0.url == url && $0.index == index }) else { return }
+        let waiting = answersAwaitingRecord.remove(at: k)
+        currentSourceNs = nowNs
+        stack.restCompleted(waiting.id, response: RecordedResponse.stackResponse(waiting.response), at: stackNow)
+        afterStackCall()
+    }
+
+    /// Past the last record nothing more can arrive in recorded order: what still waits is answered as
+    /// for any recording (only a replay that left the recorded path has such leftovers).
+    private func recordsEnded() {
+        for waiting in connectsAwaitingRecord {
+            schedule(.connectResult(waiting.id, ok: true), at: nowNs + options.connectLatency.value)
+        }
+        for waiting in answersAwaitingRecord {
+            schedule(.restAnswer(waiting.id, RecordedResponse.stackResponse(waiting.response), sourceNs: nowNs),
+                     at: nowNs + options.restLatency.value)
+        }
+        connectsAwaitingRecord.removeAll()
+        answersAwaitingRecord.removeAll()
     }
 
     /// A book frame in the venue's current numbering: the first one after an armed
@@ -477,15 +566,10 @@ public final class Simulator {
             currentSourceNs = source
             stack.receive(frame: frame, on: id, at: stackNow)
         case .connectResult(let id, let ok):
-            currentSourceNs = nowNs
             if ok {
-                connections.append(ServerConnection(id: id, open: true))
-                stack.connectionEstablished(id, at: stackNow)
-                if let interval = options.serverPingInterval ?? defaultPingInterval {
-                    queue.schedule(.serverPing(id), at: Instant(nanoseconds: nowNs + interval.value))
-                }
-                everConnected = true
+                connectionOpened(id)
             } else {
+                currentSourceNs = nowNs
                 stack.connectionLost(id, cause: .refused, at: stackNow)
             }
         case .serverClose(let id, let code, let reset):
@@ -528,6 +612,16 @@ public final class Simulator {
             checkResync(after: i)
         }
         afterStackCall()
+    }
+
+    private func connectionOpened(_ id: ConnectionID) {
+        currentSourceNs = nowNs
+        connections.append(ServerConnection(id: id, open: true))
+        stack.connectionEstablished(id, at: stackNow)
+        if let interval = options.serverPingInterval ?? defaultPingInterval {
+            queue.schedule(.serverPing(id), at: Instant(nanoseconds: nowNs + interval.value))
+        }
+        everConnected = true
     }
 
     /// Binance pings every 20 s (spot) or 3 min (futures); Deribit sends heartbeats at the interval we asked for.
@@ -594,6 +688,14 @@ public final class Simulator {
                     faults[i].hit("delayed a connection")
                 default: break
                 }
+            }
+            if followsRecordedInstants && !refused && delay == options.connectLatency.value
+                && connectRecordsClaimed < feed.connectNs.count && connectRecordsClaimed >= connectRecordsRead
+            {
+                // Opens at its `connect` record, still ahead.
+                connectsAwaitingRecord.append((connectRecordsClaimed, id))
+                connectRecordsClaimed += 1
+                return
             }
             schedule(.connectResult(id, ok: !refused), at: nowNs + delay)
         case .send(let id, let frame):
@@ -678,8 +780,14 @@ public final class Simulator {
         if !restartedBook, var fifo = responseQueues[recordedURL], let head = fifo.first, head.atNs <= nowNs + 1_000_000_000 {
             fifo.removeFirst()
             responseQueues[recordedURL] = fifo
-            let response = RecordedResponse.stackResponse(head)
             report.restFromRecording += 1
+            let index = (feed.responses[recordedURL]?.count ?? 0) - fifo.count - 1
+            if followsRecordedInstants && index >= restRecordsRead[recordedURL, default: 0] {
+                // The stack's own recording: answered at its `rest_response` record, still ahead.
+                answersAwaitingRecord.append((recordedURL, index, id, head))
+                return
+            }
+            let response = RecordedResponse.stackResponse(head)
             schedule(.restAnswer(id, response, sourceNs: nowNs), at: max(answerAt, head.atNs))
             return
         }
