@@ -26,15 +26,19 @@ public final class ExchangeServer: @unchecked Sendable {
     public init(configuration: ExchangeServerConfiguration) throws(ExchangeServerError) {
         self.configuration = configuration
         guard !configuration.recordings.isEmpty else { throw .noRecordings }
-        var loaded: [ServedRecording] = []
+        // A venue's recordings (rotated segments, or files of different instruments) make one market.
+        var byVenue: [(venue: Venue, parts: [ServedRecording])] = []
         for path in configuration.recordings {
             let recording = try ServedRecording.load(path: path)
-            if let other = loaded.first(where: { $0.venue == recording.venue }) {
-                throw .duplicateVenue(venue: recording.venue.rawValue, paths: [other.feed.path, path])
+            if let i = byVenue.firstIndex(where: { $0.venue == recording.venue }) {
+                byVenue[i].parts.append(recording)
+            } else {
+                byVenue.append((recording.venue, [recording]))
             }
-            loaded.append(recording)
         }
-        markets = loaded.map { VenueMarket(recording: $0, speed: configuration.speed) }
+        var loaded: [ServedRecording] = []
+        for group in byVenue { loaded.append(try ServedRecording.merged(group.parts)) }
+        markets = loaded.map { VenueMarket(recording: $0, speed: configuration.speed, loop: configuration.loop) }
         faults = SharedFaults(plan: try FaultPlan(faults: configuration.faults))
     }
 
@@ -69,7 +73,8 @@ public final class ExchangeServer: @unchecked Sendable {
             return ServedEndpoint(
                 venue: market.venue.rawValue,
                 websocketURL: (isTLS ? "wss://" : "ws://") + host + ServedPaths.webSocketPath(market.venue) + query,
-                restBaseURL: (isTLS ? "https://" : "http://") + host, recording: feed.path, frames: market.recording.frameCount)
+                restBaseURL: (isTLS ? "https://" : "http://") + host, recording: market.recording.paths.joined(separator: ","),
+                frames: market.recording.frameCount)
         }
     }
 

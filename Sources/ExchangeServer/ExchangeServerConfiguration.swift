@@ -2,7 +2,7 @@ import Simulation
 
 /// What `ExchangeServer` serves and how.
 public struct ExchangeServerConfiguration: Sendable {
-    /// Recordings (`.mprec`), at most one per venue.
+    /// Recordings (`.mprec`). Several of one venue are served as one market (merged by receive time).
     public var recordings: [String]
     /// 0 picks a free port (tests).
     public var port: Int
@@ -15,6 +15,10 @@ public struct ExchangeServerConfiguration: Sendable {
     public var faults: [Fault]
     /// Close each websocket with 1000 once it was sent the whole recording (otherwise it stays open, quiet).
     public var closeAtEnd: Bool
+    /// Play each venue's recording again from its start when it ends: every websocket still open then is
+    /// closed with 1012 (service restart), and clients that reconnect get the market from its first frame,
+    /// as after a venue's restart (docs/serve.md, "Looping").
+    public var loop: Bool
     /// Binance server pings; nil: the venue's own interval (spot 20 s, futures 3 min).
     public var pingIntervalNanoseconds: Int64?
     /// Replaces the interval Deribit clients ask for in `public/set_heartbeat` (tests want seconds, not tens).
@@ -25,7 +29,8 @@ public struct ExchangeServerConfiguration: Sendable {
     public init(
         recordings: [String], port: Int = 0, tlsCertificateFile: String? = nil, tlsKeyFile: String? = nil,
         speed: ReplaySpeed = .multiple(1), faults: [Fault] = [], closeAtEnd: Bool = false,
-        pingIntervalNanoseconds: Int64? = nil, heartbeatIntervalNanoseconds: Int64? = nil, advertisedHost: String = "127.0.0.1"
+        pingIntervalNanoseconds: Int64? = nil, heartbeatIntervalNanoseconds: Int64? = nil, advertisedHost: String = "127.0.0.1",
+        loop: Bool = false
     ) {
         self.recordings = recordings
         self.port = port
@@ -34,6 +39,7 @@ public struct ExchangeServerConfiguration: Sendable {
         self.speed = speed
         self.faults = faults
         self.closeAtEnd = closeAtEnd
+        self.loop = loop
         self.pingIntervalNanoseconds = pingIntervalNanoseconds
         self.heartbeatIntervalNanoseconds = heartbeatIntervalNanoseconds
         self.advertisedHost = advertisedHost

@@ -3,8 +3,9 @@ import Simulation
 /// Why the server cannot start (or a fault script cannot be applied on sockets).
 public enum ExchangeServerError: Error, CustomStringConvertible, Sendable, Equatable {
     case recording(path: String, reason: String)
-    /// Two recordings of one venue: their paths would collide.
-    case duplicateVenue(venue: String, paths: [String])
+    /// Two recordings of one venue that overlap in time and carry the same channel: served as one market,
+    /// its frames would go out twice.
+    case overlappingRecordings(venue: String, paths: [String], channel: String)
     case noRecordings
     case tls(String)
     case socket(String)
@@ -14,8 +15,8 @@ public enum ExchangeServerError: Error, CustomStringConvertible, Sendable, Equat
     public var description: String {
         switch self {
         case .recording(let path, let reason): return "\(path): \(reason)"
-        case .duplicateVenue(let venue, let paths):
-            return "two recordings of venue \(venue) (\(paths.joined(separator: ", "))): serve takes one recording per venue"
+        case .overlappingRecordings(let venue, let paths, let channel):
+            return "recordings of venue \(venue) (\(paths.joined(separator: ", "))) overlap in time and both carry \(channel): serve merges a venue's recordings into one market, so each channel may come from one of them at a time"
         case .noRecordings: return "no recordings to serve"
         case .tls(let reason): return "TLS: \(reason)"
         case .socket(let reason): return "socket: \(reason)"

@@ -19,14 +19,40 @@ final class VenueMarket: @unchecked Sendable {
     private var truth: BookReplay
     private var truthCursor = 0
     private var restQueues: [String: [RecordedResponse]]
+    /// Whether the market starts over when its recording ends (`--loop`), and how often it has.
+    let loops: Bool
+    private var passNumber = 0
     /// Counters for tests and the CLI's closing line.
     private(set) var snapshotsSynthesized = 0
     private(set) var restFromRecording = 0
 
-    init(recording: ServedRecording, speed: ReplaySpeed) {
+    init(recording: ServedRecording, speed: ReplaySpeed, loop: Bool = false) {
         self.recording = recording
         clock = ReplayClock(speed: speed, firstFrameNs: recording.feed.firstFrameNs)
         truth = BookReplay(feed: recording.feed)
+        restQueues = recording.responses
+        loops = loop
+    }
+
+    /// The pass the market is in (0 first; each loop adds one).
+    var pass: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return passNumber
+    }
+
+    /// A connection of pass `pass` was sent the whole recording: with `--loop` the market starts over (once
+    /// per pass, whichever connection gets there first). The next subscription starts it again, from the
+    /// recording's first frame, with the recorded REST answers and a fresh truth book.
+    func passEnded(_ pass: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard loops, pass == passNumber else { return }
+        passNumber += 1
+        startNs = nil
+        furthest = 0
+        truth = BookReplay(feed: recording.feed)
+        truthCursor = 0
         restQueues = recording.responses
     }
 
@@ -34,19 +60,19 @@ final class VenueMarket: @unchecked Sendable {
 
     /// A connection subscribed at `nowNs`: starts the market if it has not started, and returns the start
     /// and the entry where the connection joins.
-    func join(nowNs: Int64) -> (startNs: Int64, index: Int) {
+    func join(nowNs: Int64) -> (startNs: Int64, index: Int, pass: Int) {
         lock.lock()
         defer { lock.unlock() }
         let start = startNs ?? nowNs
         startNs = start
-        return (start, positionLocked(nowNs: nowNs))
+        return (start, positionLocked(nowNs: nowNs), passNumber)
     }
 
-    /// A connection at max speed has been sent everything before `index`.
-    func reached(_ index: Int) {
+    /// A connection of pass `pass` at max speed has been sent everything before `index`.
+    func reached(_ index: Int, pass: Int) {
         guard clock.isMax else { return }
         lock.lock()
-        if index > furthest { furthest = index }
+        if pass == passNumber && index > furthest { furthest = index }
         lock.unlock()
     }
 
@@ -132,7 +158,9 @@ final class VenueMarket: @unchecked Sendable {
                 return RestAnswer(status: head.status, headers: Self.keptHeaders(head.headers), body: head.body)
             }
         }
-        if isSnapshot, let instrument, let body = synthesizedSnapshot(instrument, position: position, timeNs: positionNs) {
+        if isSnapshot, let instrument,
+            let body = synthesizedSnapshot(instrument, position: position, timeNs: positionNs, depth: Self.depthParameter(target))
+        {
             return RestAnswer(status: 200, headers: [], body: body)
         }
         if isSnapshot, instrument != nil {
@@ -142,15 +170,17 @@ final class VenueMarket: @unchecked Sendable {
     }
 
     private func canSynthesize(_ instrument: Instrument?, position: Int) -> Bool {
-        guard let instrument, venue != .deribit else { return false }
+        guard let instrument else { return false }
         advanceTruthLocked(to: position)
         return truth.sync(native: instrument.native)?.isValid ?? false
     }
 
-    private func synthesizedSnapshot(_ instrument: Instrument, position: Int, timeNs: Int64) -> [UInt8]? {
+    private func synthesizedSnapshot(_ instrument: Instrument, position: Int, timeNs: Int64, depth: Int?) -> [UInt8]? {
         advanceTruthLocked(to: position)
         guard let sync = truth.sync(native: instrument.native), sync.isValid, let book = sync.book, let sequence = sync.sequence,
-            let body = SynthesizedSnapshot.rest(venue: venue, instrument: instrument, book: book, sequence: sequence, exchangeTimeNs: timeNs)
+            let body = SynthesizedSnapshot.rest(
+                venue: venue, instrument: instrument, book: book, sequence: sequence, exchangeTimeNs: timeNs,
+                depth: venue == .deribit ? depth : nil)
         else { return nil }
         snapshotsSynthesized += 1
         return body
@@ -185,6 +215,15 @@ final class VenueMarket: @unchecked Sendable {
         case .future: return "FUTURES"
         case .option: return "OPTION"
         }
+    }
+
+    /// Deribit's `depth=` (levels a side) of a `get_order_book` request.
+    static func depthParameter(_ target: String) -> Int? {
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") where pair.hasPrefix("depth=") {
+            if let n = Int(pair.dropFirst(6)), n > 0 { return n }
+        }
+        return nil
     }
 
     static func isSnapshotPath(_ path: String) -> Bool {

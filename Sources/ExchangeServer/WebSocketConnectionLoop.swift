@@ -27,6 +27,8 @@ final class WebSocketConnectionLoop {
     private var wanted: [Bool]
     private var cursor: Int?
     private var startNs: Int64 = 0
+    /// The market's pass this connection joined (`--loop`).
+    private var pass = 0
     private var out: [UInt8] = []
     private var nextPingNs: Int64?
     private var pingCount = 0
@@ -109,7 +111,7 @@ final class WebSocketConnectionLoop {
             if !stalled, now >= latencyPauseUntil, var c = cursor {
                 more = fill(&c, now: now, shift: latencyShift, single: capRate != nil)
                 cursor = c
-                market.reached(c)
+                market.reached(c, pass: pass)
             }
             if !stalled && !out.isEmpty {
                 if let rate = capRate {
@@ -119,8 +121,13 @@ final class WebSocketConnectionLoop {
                 guard connection.write(out) else { return }
                 out.removeAll(keepingCapacity: true)
             }
-            if options.closeAtEnd, let c = cursor, c >= entries.count, out.isEmpty, !stalled {
-                closeHandshake(code: 1000, reason: "end of recording")
+            if options.closeAtEnd || market.loops, let c = cursor, c >= entries.count, out.isEmpty, !stalled {
+                if market.loops {
+                    market.passEnded(pass)
+                    closeHandshake(code: 1012, reason: "end of recording; it starts over")
+                } else {
+                    closeHandshake(code: 1000, reason: "end of recording")
+                }
                 return
             }
             // Wait for the client or the next thing due.
@@ -205,9 +212,10 @@ final class WebSocketConnectionLoop {
             case .subscribe(let keys):
                 for k in keys { if let i = market.recording.keyIndex[k] { wanted[Int(i)] = true } }
                 if cursor == nil {
-                    let (start, index) = market.join(nowNs: now)
-                    startNs = start
-                    cursor = index
+                    let joined = market.join(nowNs: now)
+                    startNs = joined.startNs
+                    cursor = joined.index
+                    pass = joined.pass
                 }
                 let (frames, continueAt) = market.subscriptionSnapshots(keys: keys, cursor: cursor ?? 0)
                 for f in frames { appendText(f) }

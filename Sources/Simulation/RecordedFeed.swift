@@ -58,7 +58,9 @@ public struct RecordedFeed: Sendable {
     /// in the header (docs/collector.md): the mark of a recording made by the collector.
     public static let stackRESTStream: UInt32 = 1_000_000
 
-    public static func load(path: String) throws(ReplayError) -> RecordedFeed {
+    /// Reads the recording once; `visit` sees every record of that pass (a server that keeps the frames
+    /// in memory takes them here instead of reading the file again).
+    public static func load(path: String, visit: ((RecordView, Venue) -> Void)? = nil) throws(ReplayError) -> RecordedFeed {
         let reader: RecordingReader
         do { reader = try RecordingReader(path: path) } catch { throw .recording(error) }
         guard let venue = reader.header.knownVenue else {
@@ -70,6 +72,7 @@ public struct RecordedFeed: Sendable {
         var connects: [Int64] = []
         do {
             try reader.forEachRecord { r in
+                visit?(r, venue)
                 firstNs = min(firstNs, r.wallNs)
                 lastNs = max(lastNs, r.wallNs)
                 switch r.kind {
@@ -119,6 +122,36 @@ public struct RecordedFeed: Sendable {
         feed.connectNs = connects
         feed.recordsStackInstants = reader.header.streamLabels.contains { $0.id == stackRESTStream && $0.label == "rest" }
         return feed
+    }
+
+    /// This feed and `other` (of the same venue) as one: channels and instruments of both, REST answers of
+    /// both by URL in time order, the span of both. For serving several recordings of a venue as one market.
+    public func merging(_ other: RecordedFeed) -> RecordedFeed {
+        var merged = self
+        merged.path = path + "," + other.path
+        for entry in other.subscription.entries {
+            if let i = merged.subscription.entries.firstIndex(where: { $0.channel == entry.channel }) {
+                for native in entry.instruments where !merged.subscription.entries[i].instruments.contains(native) {
+                    merged.subscription.entries[i].instruments.append(native)
+                }
+            } else {
+                merged.subscription.entries.append(entry)
+            }
+        }
+        for instrument in other.catalog.instruments where merged.catalog.instrument(native: instrument.native) == nil {
+            merged.catalog.insert(instrument)
+        }
+        merged.firstNs = min(firstNs, other.firstNs)
+        merged.lastNs = max(lastNs, other.lastNs)
+        merged.firstFrameNs = min(firstFrameNs, other.firstFrameNs)
+        merged.receivedFrames += other.receivedFrames
+        for (url, list) in other.responses {
+            merged.responses[url, default: []].append(contentsOf: list)
+            merged.responses[url]!.sort { $0.atNs < $1.atNs }
+        }
+        merged.connectNs = (connectNs + other.connectNs).sorted()
+        merged.recordsStackInstants = false
+        return merged
     }
 
     /// The instrument a snapshot URL asks for (`symbol=`, `instId=`, `instrument_name=`).

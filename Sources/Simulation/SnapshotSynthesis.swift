@@ -20,11 +20,12 @@ enum SnapshotSynthesis {
         return update
     }
 
-    /// A REST depth body: Binance `/api/v3/depth` and `/fapi/v1/depth`, OKX `/api/v5/market/books`.
-    /// Deribit books are rebuilt in-stream, so it has none.
-    static func restSnapshot(venue: Venue, instrument: Instrument, book: OrderBook, sequence: Int64, exchangeTimeNs: Int64)
-        -> [UInt8]?
-    {
+    /// A REST depth body: Binance `/api/v3/depth` and `/fapi/v1/depth`, OKX `/api/v5/market/books`, Deribit
+    /// `public/get_order_book` (its `depth` levels a side when given; the collector rebuilds Deribit books
+    /// in-stream, other clients ask REST).
+    static func restSnapshot(
+        venue: Venue, instrument: Instrument, book: OrderBook, sequence: Int64, exchangeTimeNs: Int64, depth: Int? = nil
+    ) -> [UInt8]? {
         var out: [UInt8] = []
         switch venue {
         case .binance, .binanceFutures:
@@ -36,7 +37,9 @@ enum SnapshotSynthesis {
                              exchangeTimeNs: exchangeTimeNs)
             OKXFrameEncoder().encodeBookSnapshotBody(s, into: &out)
         case .deribit:
-            return nil
+            let s = snapshot(of: book, instrument: instrument, sequence: sequence, sequenced: true, depth: depth, checksum: false,
+                             exchangeTimeNs: exchangeTimeNs)
+            DeribitFrameEncoder(interval: .raw).encodeBookSnapshotBody(s, into: &out)
         }
         return out
     }
