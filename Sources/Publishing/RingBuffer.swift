@@ -15,9 +15,11 @@ struct RingBuffer<Element> {
     @inline(__always)
     private func slot(_ i: Int) -> Int { (head &+ i) & (storage.count - 1) }
 
+    /// Accessed in place: reading or setting one field of an element copies nothing (a plain getter
+    /// copied the whole element, retaining whatever it holds, for every flag the publisher checks).
     subscript(i: Int) -> Element {
-        get { storage[slot(i)]! }
-        set { storage[slot(i)] = newValue }
+        _read { yield storage[slot(i)]! }
+        _modify { yield &storage[slot(i)]! }
     }
 
     mutating func append(_ element: Element) {
@@ -29,8 +31,7 @@ struct RingBuffer<Element> {
     @discardableResult
     mutating func removeFirst() -> Element {
         precondition(count > 0, "removeFirst on an empty ring")
-        let e = storage[head]!
-        storage[head] = nil
+        let e = storage[head].take()!
         head = (head + 1) & (storage.count - 1)
         count -= 1
         return e
