@@ -72,11 +72,6 @@ public struct JSONWriter {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// `text` as is: for names this program defines (venue names), never for received data.
-    mutating func plain(_ text: String) {
-        Self.withUTF8(text) { append($0) }
-    }
-
     /// `text` as one subject token: `.`, `*`, `>`, space and control bytes become `_`.
     mutating func subjectToken(_ text: String) {
         Self.withUTF8(text) { buf in copyReplacing(buf) { Subject.isPlain($0) } }

@@ -19,7 +19,7 @@ public enum MessageId {
 
     /// Writes the id's bytes (the encoder's hot path; no intermediate strings).
     static func write(for event: PublishableEvent, instrument i: Instrument, into b: inout JSONWriter) {
-        b.plain(i.venue.rawValue)
+        b.raw(i.venue.name)
         b.byte(UInt8(ascii: ":"))
         b.headerText(i.native)
         switch event {

@@ -44,10 +44,10 @@ public enum Subject {
         w.raw("market.")
         if case .liquidation = channel {
             w.raw("liquidation.")
-            w.plain(venue.rawValue)
+            w.raw(venue.name)
             return false
         }
-        w.plain(venue.rawValue)
+        w.raw(venue.name)
         w.byte(UInt8(ascii: "."))
         return true
     }

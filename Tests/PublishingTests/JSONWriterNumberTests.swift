@@ -52,3 +52,10 @@ import Testing
         #expect(String(decoding: bytes.suffix(34), as: UTF8.self) == "\"2024-05-01T12:00:00.123456+00:00\"")
     }
 }
+
+@Suite struct VenueNameTests {
+    @Test(arguments: Venue.allCases)
+    func staticNameIsTheRawValue(venue: Venue) {
+        #expect(venue.name.description == venue.rawValue)
+    }
+}
