@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Collector", targets: ["Collector"]),
         .library(name: "LoopbackPeers", targets: ["LoopbackPeers"]),
+        .library(name: "WebSocket", targets: ["WebSocket"]),
         .library(name: "ExchangeServer", targets: ["ExchangeServer"]),
     ],
     dependencies: [
@@ -59,13 +60,15 @@ let package = Package(
 
         // Drivers.
         // Live network transport: websocket (own RFC 6455 layer) and REST over libcurl, TLS, proxies.
-        .target(name: "Live", dependencies: ["CCurl", "Model"]),
+        // RFC 6455 framing, sans-IO, both roles: the one codec of Live, ExchangeServer and LoopbackPeers.
+        .target(name: "WebSocket"),
+        .target(name: "Live", dependencies: ["CCurl", "Model", "WebSocket"]),
         // Real websocket/HTTP(S) peers on 127.0.0.1 for tests and a future `serve` (POSIX sockets + libssl).
-        .target(name: "LoopbackPeers", dependencies: ["COpenSSL"]),
+        .target(name: "LoopbackPeers", dependencies: ["COpenSSL", "WebSocket"]),
         // `serve`: the simulated exchange on real sockets (recordings paced onto websockets and REST, socket faults).
         .target(
             name: "ExchangeServer",
-            dependencies: ["LoopbackPeers", "Simulation", "Stack", "Exchanges", "Books", "Recording", "Publishing", "Model"]),
+            dependencies: ["LoopbackPeers", "Simulation", "Stack", "Exchanges", "Books", "Recording", "Publishing", "Model", "WebSocket"]),
         .target(
             name: "Simulation",
             dependencies: ["Model", "ConfigSupport", "Recording", "Exchanges", "Books", "Reliability", "Publishing", "Stack", "COpenSSL"]),
@@ -130,6 +133,7 @@ let package = Package(
             dependencies: ["Simulation", "ConfigSupport", "Model", "Recording", "Stack", "Exchanges", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Model", "Recording", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "LoopbackPeers", "Model", "TestSupport"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(
             name: "ExchangeServerTests",
             dependencies: ["ExchangeServer", "Live", "LoopbackPeers", "Simulation", "Recording", "Exchanges", "Model", "TestSupport"]),

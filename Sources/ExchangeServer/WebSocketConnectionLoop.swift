@@ -1,6 +1,7 @@
 import LoopbackPeers
 import Model
 import Simulation
+import WebSocket
 
 /// One upgraded websocket connection, on the thread that owns its socket: reads the client's frames,
 /// runs the venue session, and writes recorded frames when they are due, batched into large writes.
@@ -23,7 +24,8 @@ final class WebSocketConnectionLoop {
     private let faults: SharedFaults
     private let options: Options
     private let entries: [ServedRecording.Entry]
-    private var decoder = ClientFrameDecoder()
+    /// The shared codec, server role: masked client frames, fragments joined, text checked as UTF-8.
+    private var decoder = WebSocketMessageReader(role: .server, maxFramePayload: 1 << 20, maxMessageSize: 1 << 20)
     private var wanted: [Bool]
     private var cursor: Int?
     private var startNs: Int64 = 0
@@ -165,7 +167,7 @@ final class WebSocketConnectionLoop {
                 guard e.key >= 0, wanted[Int(e.key)] else { continue }
                 var range = e.offset..<(e.offset + e.count)
                 if raw && e.dataEnd > e.dataStart { range = (e.offset + Int(e.dataStart))..<(e.offset + Int(e.dataEnd)) }
-                LoopbackWebSocketSession.appendFrameHeader(opcode: 0x1, payloadCount: range.count, into: &out)
+                WebSocketFrameCodec.appendServerFrameHeader(opcode: 0x1, payloadCount: range.count, into: &out)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
                 if single { return c < entries.count }
             }
@@ -176,7 +178,7 @@ final class WebSocketConnectionLoop {
     /// Handles every complete client message; false when the connection is over.
     private func drainClient() -> Bool {
         while true {
-            let message: ClientMessage?
+            let message: WebSocketMessage?
             do { message = try decoder.next() } catch {
                 closeHandshake(code: error.closeCode, reason: "\(error)")
                 return false
@@ -191,7 +193,7 @@ final class WebSocketConnectionLoop {
             case .ping(let payload):
                 let elapsed = faults.elapsed(now)
                 if elapsed == .min || faults.snapshot.window(.pongWithheld, at: elapsed) == nil { appendControl(opcode: 0xA, payload: payload) }
-            case .close(let code):
+            case .close(let code, _):
                 var payload: [UInt8] = []
                 if let code { payload = [UInt8(code >> 8), UInt8(code & 0xFF)] }
                 appendControl(opcode: 0x8, payload: payload)
@@ -232,7 +234,7 @@ final class WebSocketConnectionLoop {
     private func appendText(_ payload: [UInt8]) { appendControl(opcode: 0x1, payload: payload) }
 
     private func appendControl(opcode: UInt8, payload: [UInt8]) {
-        LoopbackWebSocketSession.appendFrameHeader(opcode: opcode, payloadCount: payload.count, into: &out)
+        WebSocketFrameCodec.appendServerFrameHeader(opcode: opcode, payloadCount: payload.count, into: &out)
         out.append(contentsOf: payload)
     }
 

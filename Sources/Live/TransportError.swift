@@ -42,26 +42,4 @@ public enum TransportError: Error, Equatable, Sendable {
     case responseTooLarge(url: String, limit: Int)
 }
 
-/// The ways a server can break RFC 6455 that a client must answer by failing the connection.
-public enum WebSocketViolation: Equatable, Sendable {
-    case reservedBitsSet(UInt8)
-    case unknownOpcode(UInt8)
-    case maskedServerFrame
-    case fragmentedControlFrame(opcode: UInt8)
-    case controlFrameTooLong(opcode: UInt8, length: UInt64)
-    case lengthHasHighBitSet
-    case unexpectedContinuation
-    case expectedContinuation(opcode: UInt8)
-    case invalidUTF8
-    case closePayloadOfOneByte
-    case invalidCloseCode(UInt16)
-    case frameAfterClose(opcode: UInt8)
-
-    /// The close code RFC 6455 section 7.4.1 assigns to this failure.
-    public var closeCode: UInt16 {
-        switch self {
-        case .invalidUTF8: return WebSocketCloseCode.invalidPayload
-        default: return WebSocketCloseCode.protocolError
-        }
-    }
-}
+// `WebSocketViolation` (what `protocolViolation` carries) lives in the `WebSocket` codec target.

@@ -9,18 +9,6 @@ public struct WebSocketLimits: Equatable, Sendable {
     }
 }
 
-/// What the application sees: whole messages (fragments reassembled) and control frames.
-public enum WebSocketMessage: Equatable, Sendable {
-    /// A text message's bytes, already checked to be valid UTF-8.
-    case text([UInt8])
-    case binary([UInt8])
-    /// A ping from the server; the machine has already queued the pong.
-    case ping([UInt8])
-    case pong([UInt8])
-    /// The server's close frame (code nil when it sent none, i.e. 1005).
-    case close(code: UInt16?, reason: String)
-}
-
 /// Where the close handshake stands.
 public enum WebSocketConnectionState: Equatable, Sendable {
     case open
@@ -48,15 +36,15 @@ public struct WebSocketConnectionMachine: Sendable {
     public private(set) var state: WebSocketConnectionState = .open
     /// Why the connection was failed by us, if it was.
     public private(set) var failure: TransportError?
-    private var decoder: WebSocketFrameDecoder
+    /// The shared codec (target `WebSocket`): frames, fragments, UTF-8 and close payloads, client role.
+    private var reader: WebSocketMessageReader
     private var random: any RandomNumberGenerator & Sendable
-    private var fragmentOpcode: WebSocketOpcode?
-    private var fragments: [UInt8] = []
 
     public init(limits: WebSocketLimits = WebSocketLimits(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
         self.limits = limits
         self.random = random
-        self.decoder = WebSocketFrameDecoder(maxFramePayload: limits.maxFramePayload)
+        self.reader = WebSocketMessageReader(
+            role: .client, maxFramePayload: limits.maxFramePayload, maxMessageSize: limits.maxMessageSize)
     }
 
     public var isClosed: Bool {
@@ -69,109 +57,39 @@ public struct WebSocketConnectionMachine: Sendable {
     public mutating func receive(_ bytes: some Collection<UInt8>) -> WebSocketReceiveResult {
         var result = WebSocketReceiveResult()
         guard !isClosed else { return result }
-        decoder.append(bytes)
+        reader.append(bytes)
         while !isClosed {
-            let frame: WebSocketFrame
+            let message: WebSocketMessage
             do {
-                guard let next = try decoder.nextFrame() else { break }
-                frame = next
+                guard let next = try reader.next() else { break }
+                message = next
             } catch {
                 switch error {
                 case .violation(let violation):
                     fail(.protocolViolation(violation), code: violation.closeCode, into: &result)
                 case .frameTooLarge(let size, let limit):
-                    fail(.frameTooLarge(size: size, limit: limit), code: WebSocketCloseCode.messageTooBig, into: &result)
+                    fail(.frameTooLarge(size: size, limit: limit), code: error.closeCode, into: &result)
+                case .messageTooLarge(let size, let limit):
+                    fail(.messageTooLarge(size: size, limit: limit), code: error.closeCode, into: &result)
                 }
                 break
             }
-            handle(frame, into: &result)
+            switch message {
+            case .ping(let payload):
+                // A ping from the server is answered at once; the application sees it too.
+                if case .open = state { result.outgoing += encode(.pong, payload) }
+            case .close(let code, let reason):
+                if case .open = state {
+                    // Echo the status code back, as RFC 6455 5.5.1 suggests, then both sides are done.
+                    result.outgoing += encode(.close, code.map { WebSocketFrameCodec.closePayload(code: $0, reason: "") } ?? [])
+                }
+                state = .closed(code: code, reason: reason, clean: true)
+            default:
+                break
+            }
+            result.messages.append(message)
         }
         return result
-    }
-
-    private mutating func handle(_ frame: WebSocketFrame, into result: inout WebSocketReceiveResult) {
-        switch frame.opcode {
-        case .ping:
-            if case .open = state { result.outgoing += encode(.pong, frame.payload) }
-            result.messages.append(.ping(frame.payload))
-        case .pong:
-            result.messages.append(.pong(frame.payload))
-        case .close:
-            handleClose(frame.payload, into: &result)
-        case .text, .binary:
-            if fragmentOpcode != nil {
-                fail(.protocolViolation(.expectedContinuation(opcode: frame.opcode.rawValue)), code: WebSocketCloseCode.protocolError, into: &result)
-                return
-            }
-            if frame.fin {
-                deliver(frame.opcode, frame.payload, into: &result)
-            } else {
-                if frame.payload.count > limits.maxMessageSize {
-                    fail(.messageTooLarge(size: frame.payload.count, limit: limits.maxMessageSize), code: WebSocketCloseCode.messageTooBig, into: &result)
-                    return
-                }
-                fragmentOpcode = frame.opcode
-                fragments = frame.payload
-            }
-        case .continuation:
-            guard let opcode = fragmentOpcode else {
-                fail(.protocolViolation(.unexpectedContinuation), code: WebSocketCloseCode.protocolError, into: &result)
-                return
-            }
-            let size = fragments.count + frame.payload.count
-            if size > limits.maxMessageSize {
-                fail(.messageTooLarge(size: size, limit: limits.maxMessageSize), code: WebSocketCloseCode.messageTooBig, into: &result)
-                return
-            }
-            fragments += frame.payload
-            if frame.fin {
-                let message = fragments
-                fragmentOpcode = nil
-                fragments = []
-                deliver(opcode, message, into: &result)
-            }
-        }
-    }
-
-    private mutating func deliver(_ opcode: WebSocketOpcode, _ payload: [UInt8], into result: inout WebSocketReceiveResult) {
-        if opcode == .text {
-            guard UTF8Validation.isValid(payload) else {
-                fail(.protocolViolation(.invalidUTF8), code: WebSocketCloseCode.invalidPayload, into: &result)
-                return
-            }
-            result.messages.append(.text(payload))
-        } else {
-            result.messages.append(.binary(payload))
-        }
-    }
-
-    private mutating func handleClose(_ payload: [UInt8], into result: inout WebSocketReceiveResult) {
-        var code: UInt16?
-        var reason = ""
-        if payload.count == 1 {
-            fail(.protocolViolation(.closePayloadOfOneByte), code: WebSocketCloseCode.protocolError, into: &result)
-            return
-        }
-        if payload.count >= 2 {
-            let value = UInt16(payload[0]) << 8 | UInt16(payload[1])
-            guard WebSocketCloseCode.isValidOnWire(value) else {
-                fail(.protocolViolation(.invalidCloseCode(value)), code: WebSocketCloseCode.protocolError, into: &result)
-                return
-            }
-            let reasonBytes = Array(payload[2...])
-            guard UTF8Validation.isValid(reasonBytes) else {
-                fail(.protocolViolation(.invalidUTF8), code: WebSocketCloseCode.invalidPayload, into: &result)
-                return
-            }
-            code = value
-            reason = String(decoding: reasonBytes, as: UTF8.self)
-        }
-        if case .open = state {
-            // Echo the status code back, as RFC 6455 5.5.1 suggests, then both sides are done.
-            result.outgoing += encode(.close, code.map { WebSocketFrameCodec.closePayload(code: $0, reason: "") } ?? [])
-        }
-        state = .closed(code: code, reason: reason, clean: true)
-        result.messages.append(.close(code: code, reason: reason))
     }
 
     private mutating func fail(_ error: TransportError, code: UInt16, into result: inout WebSocketReceiveResult) {

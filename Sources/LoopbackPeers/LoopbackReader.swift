@@ -32,6 +32,13 @@ public final class LoopbackReader {
         }
     }
 
+    /// What is buffered, else what the next read brings; nil at end of stream.
+    public func readAvailable() -> [UInt8]? {
+        if !buffer.isEmpty { return takeBuffered() }
+        let more = connection.read()
+        return more.isEmpty ? nil : more
+    }
+
     public func readExactly(_ count: Int) -> [UInt8]? {
         while buffer.count < count {
             let more = connection.read()

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import WebSocket
 
 /// One frame as the server saw it (payload unmasked).
 public struct LoopbackFrame: Equatable, Sendable {
@@ -25,8 +26,9 @@ public enum LoopbackHandshakeReply: Sendable {
     case reject(status: Int)
 }
 
-/// A websocket server on 127.0.0.1 (optionally TLS) written independently of the client under test: its
-/// handshake uses OpenSSL's SHA-1 and base64, its framing is its own, and every behaviour is a script.
+/// A websocket server on 127.0.0.1 (optionally TLS) for testing clients: its handshake uses OpenSSL's
+/// SHA-1 and base64 (independent of the client's own), its framing the shared `WebSocket` codec (tested
+/// on its own against RFC 6455's byte examples), and every behaviour is a script.
 public final class LoopbackWebSocketServer: @unchecked Sendable {
     private var listener: LoopbackListener!
     private let lock = NSLock()
@@ -139,6 +141,7 @@ public final class LoopbackWebSocketSession: @unchecked Sendable {
     public let request: LoopbackHTTPRequestHead
     private let reader: LoopbackReader
     private let record: (LoopbackFrame) -> Void
+    private var decoder = WebSocketFrameDecoder(role: .server, maxFramePayload: 1 << 28, requiresMask: false)
 
     init(reader: LoopbackReader, request: LoopbackHTTPRequestHead, record: @escaping (LoopbackFrame) -> Void) {
         self.reader = reader
@@ -146,28 +149,22 @@ public final class LoopbackWebSocketSession: @unchecked Sendable {
         self.record = record
     }
 
-    /// The next client frame, or nil when the connection ends.
+    /// The next client frame, or nil when the connection ends (or breaks RFC 6455). Unmasked frames are
+    /// accepted and reported (`masked`), so a test can check that its client masks.
     public func readFrame() -> LoopbackFrame? {
-        guard let head = reader.readExactly(2) else { return nil }
-        var length = UInt64(head[1] & 0x7F)
-        if length == 126 {
-            guard let ext = reader.readExactly(2) else { return nil }
-            length = UInt64(ext[0]) << 8 | UInt64(ext[1])
-        } else if length == 127 {
-            guard let ext = reader.readExactly(8) else { return nil }
-            length = ext.reduce(0) { $0 << 8 | UInt64($1) }
+        while true {
+            do {
+                if let frame = try decoder.nextFrame() {
+                    let seen = LoopbackFrame(fin: frame.fin, opcode: frame.opcode.rawValue, masked: frame.masked, payload: frame.payload)
+                    record(seen)
+                    return seen
+                }
+            } catch {
+                return nil
+            }
+            guard let bytes = reader.readAvailable() else { return nil }
+            decoder.append(bytes)
         }
-        let masked = head[1] & 0x80 != 0
-        var key: [UInt8] = [0, 0, 0, 0]
-        if masked {
-            guard let k = reader.readExactly(4) else { return nil }
-            key = k
-        }
-        guard length < 1 << 28, var payload = reader.readExactly(Int(length)) else { return nil }
-        for i in payload.indices { payload[i] ^= key[i & 3] }
-        let frame = LoopbackFrame(fin: head[0] & 0x80 != 0, opcode: head[0] & 0x0F, masked: masked, payload: payload)
-        record(frame)
-        return frame
     }
 
     public func send(opcode: UInt8, payload: [UInt8], fin: Bool = true) {
@@ -182,23 +179,6 @@ public final class LoopbackWebSocketSession: @unchecked Sendable {
 
     /// An unmasked server frame.
     public static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(payload.count + 10)
-        appendFrameHeader(opcode: opcode, payloadCount: payload.count, fin: fin, into: &out)
-        return out + payload
-    }
-
-    /// The header of an unmasked server frame, appended to `out` (the payload follows it), so a server can
-    /// batch many frames into one buffer without a copy per frame.
-    public static func appendFrameHeader(opcode: UInt8, payloadCount: Int, fin: Bool = true, into out: inout [UInt8]) {
-        out.append((fin ? 0x80 : 0) | opcode)
-        if payloadCount < 126 {
-            out.append(UInt8(payloadCount))
-        } else if payloadCount <= 0xFFFF {
-            out += [126, UInt8(payloadCount >> 8), UInt8(payloadCount & 0xFF)]
-        } else {
-            out.append(127)
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: UInt64(payloadCount) >> UInt64(shift))) }
-        }
+        WebSocketFrameCodec.encodeServerFrame(opcode: opcode, payload: payload, fin: fin)
     }
 }

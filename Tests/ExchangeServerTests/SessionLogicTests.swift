@@ -63,24 +63,6 @@ struct SessionLogicTests {
         #expect(key(.deribit, #"{"jsonrpc":"2.0","id":1,"result":["book.BTC-PERPETUAL.raw"]}"#) == nil)
     }
 
-    @Test func clientFramesAreUnmaskedAndJoined() throws {
-        func masked(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true) -> [UInt8] {
-            let key: [UInt8] = [1, 2, 3, 4]
-            return [(fin ? 0x80 : 0) | opcode, 0x80 | UInt8(payload.count)] + key + payload.enumerated().map { $0.element ^ key[$0.offset & 3] }
-        }
-        var decoder = ClientFrameDecoder()
-        let bytes = masked(0x1, Array("hel".utf8), fin: false) + masked(0x9, [7]) + masked(0x0, Array("lo".utf8)) + masked(0x8, [0x03, 0xE8])
-        decoder.append(bytes.prefix(5))
-        #expect(try decoder.next() == nil, "half a frame")
-        decoder.append(bytes.dropFirst(5))
-        #expect(try decoder.next() == .ping([7]))
-        #expect(try decoder.next() == .text(Array("hello".utf8)))
-        #expect(try decoder.next() == .close(code: 1000))
-        var unmasked = ClientFrameDecoder()
-        unmasked.append([0x81, 0x01, 0x41])
-        #expect(throws: ClientFrameError.unmasked(offset: 0)) { _ = try unmasked.next() }
-    }
-
     @Test func faultWindowsOneShotsAndCounts() throws {
         var plan = try FaultPlan(faults: [
             Fault(kind: .connectionStall, at: 1_000, duration: 500),

@@ -1,7 +1,7 @@
 /// Strict UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF) without building a
 /// String: text frames must be rejected with 1007 when invalid, and consumers parse the raw bytes anyway.
-enum UTF8Validation {
-    static func isValid(_ bytes: [UInt8]) -> Bool {
+public enum UTF8Validation {
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             let count = buffer.count
             guard let base = buffer.baseAddress else { return true }
