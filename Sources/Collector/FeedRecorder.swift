@@ -1,3 +1,4 @@
+import Exchanges
 import Foundation
 import Model
 import Recording
@@ -12,6 +13,12 @@ import Recording
 public final class FeedRecorder {
     /// REST responses share one stream id, apart from the websocket connections.
     public static let restStream: UInt32 = 1_000_000
+    /// Subscription changes made at run time (API or NATS command), labelled `control`.
+    public static let controlStream: UInt32 = 1_000_001
+    /// The URL of a subscription change record: a `rest_request` on `controlStream` whose method is
+    /// `POST` (subscribe) or `DELETE` (unsubscribe) and whose body is the pairs that changed, in the
+    /// header's subscription JSON (`Subscription.json`), at the instant the stack took the change.
+    public static let subscriptionChangeURL = "marketprism:subscriptions"
 
     public let path: String
     private let writer: RecordingWriter
@@ -28,7 +35,7 @@ public final class FeedRecorder {
             venue: venue.rawValue, subscription: subscriptionJSON,
             host: String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
             toolVersion: toolVersion, startWallNs: startWallNs,
-            streamLabels: [StreamLabel(id: Self.restStream, label: "rest")])
+            streamLabels: [StreamLabel(id: Self.restStream, label: "rest"), StreamLabel(id: Self.controlStream, label: "control")])
         writer = try RecordingWriter(
             path: path, header: header,
             options: RecordingWriterOptions(
@@ -74,6 +81,15 @@ public final class FeedRecorder {
 
     public func disconnected(stream: UInt32, code: UInt16?, reason: String, wallNs: Int64, monoNs: Int64) {
         append(Record(kind: .disconnect, stream: stream, wallNs: wallNs, monoNs: monoNs, closeCode: code, closeReason: reason))
+    }
+
+    /// A subscription change the stack took at `wallNs` (what changed, not what was asked): a replay
+    /// that applies it at that instant (`CollectorStack.changeSubscription`) runs the subscription the
+    /// live stack ran. The venue frames it caused follow as `ws_sent` records.
+    public func subscriptionChanged(_ delta: Subscription, subscribed: Bool, wallNs: Int64, monoNs: Int64) {
+        guard !delta.entries.isEmpty else { return }
+        append(Record(kind: .restRequest, stream: Self.controlStream, wallNs: wallNs, monoNs: monoNs, url: Self.subscriptionChangeURL,
+                      method: subscribed ? "POST" : "DELETE", payload: Array(delta.json.utf8)))
     }
 
     public func restResponse(url: String, method: String, status: Int, headers: [(name: String, value: String)], body: [UInt8],

@@ -17,6 +17,12 @@ public protocol LiveSink: AnyObject, Sendable {
     /// Waits until everything taken is stored, or the timeout passes; true if all settled.
     func drain(timeout: Nanoseconds) -> Bool
     func close()
+    /// The broker link's story for a sink that has one (NATS), polled by the timer thread.
+    var brokerHealth: ConnectionHealth? { get }
+}
+
+extension LiveSink {
+    public var brokerHealth: ConnectionHealth? { nil }
 }
 
 /// What a sink reports for /status and metrics.
@@ -145,6 +151,7 @@ public final class JetStreamLiveSink: LiveSink, @unchecked Sendable {
 
     public var name: String { "nats" }
     public var isConnected: Bool { publisher.isConnected }
+    public var brokerHealth: ConnectionHealth? { publisher.health }
 
     public func publish(_ message: OutboundMessage) -> Bool {
         publisher.publish(encoded: message)

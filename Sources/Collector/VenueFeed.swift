@@ -47,6 +47,7 @@ final class VenueFeed: @unchecked Sendable {
     /// Per symbol: how often the book synced, how often again after the first time, the last break.
     private var bookNotes: [String: (syncs: Int, resyncs: Int, detail: String)] = [:]
     private var breakerStates: [String: String] = [:]
+    private var bookTimes = PublishedBookTimes()
     private let metrics: FeedMetrics
     private let startedMono = LiveClock.monotonicNanoseconds()
     private var rateWindow: (mono: Int64, frames: Int, rate: Double) = (0, 0, 0)
@@ -227,6 +228,36 @@ final class VenueFeed: @unchecked Sendable {
         metrics.update(snapshot, latencies: samples)
     }
 
+    /// The broker's outcomes since the last poll, for the stack's broker breaker (see `BrokerLinkWatch`).
+    /// Sequence 0 names no message: the stack's publisher window starts at 1 and every message the
+    /// sink took is already acked there, so only the breaker hears of these.
+    func brokerOutcomes(_ outcomes: BrokerLinkWatch.Outcomes) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping else { return }
+        let now = clock()
+        if outcomes.success && !outcomes.connected { stack.brokerAcked(sequence: 0, duplicate: false, at: now) }
+        for text in outcomes.failures { stack.brokerFailed(sequence: 0, reason: .rejected(text), at: now) }
+        if outcomes.success && outcomes.connected { stack.brokerAcked(sequence: 0, duplicate: false, at: now) }
+        process(at: now)
+    }
+
+    /// Changes the running subscription; the recording gets the change at the very instant the stack
+    /// took it, before the venue frames it causes, so a replay of the recording can follow it.
+    func changeSubscription(adding: [Subscription.Entry], removing: [Subscription.Entry]) -> SubscriptionChange {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = clock()
+        let change = stack.changeSubscription(adding: adding, removing: removing, at: now)
+        if let recorder, !change.isEmpty {
+            let mono = LiveClock.monotonicNanoseconds()
+            recorder.subscriptionChanged(Subscription(venue: venue, entries: change.added), subscribed: true, wallNs: now.nanoseconds, monoNs: mono)
+            recorder.subscriptionChanged(Subscription(venue: venue, entries: change.removed), subscribed: false, wallNs: now.nanoseconds, monoNs: mono)
+        }
+        process(at: now)
+        return change
+    }
+
     /// Runs `body` on the stack under the lock with the current instant, then carries out its effects.
     func withStack<T>(_ body: (inout CollectorStack, Instant) -> T) -> T {
         lock.lock()
@@ -318,7 +349,10 @@ final class VenueFeed: @unchecked Sendable {
             line += "}"
             output(line)
         }
-        if kind == .orderbook && observers.isActive { notifyObservers(message) }
+        if kind == .orderbook {
+            bookTimes.note(message)
+            if observers.isActive { notifyObservers(message) }
+        }
     }
 
     private func notifyObservers(_ message: OutboundMessage) {
@@ -395,8 +429,10 @@ final class VenueFeed: @unchecked Sendable {
             slot.isValid, let book = slot.book
         else { return nil }
         let top = book.top(max(0, depth))
+        let times = bookTimes.times(native: slot.instrument.native)
         return OrderBookView(
-            exchange: venue.rawValue, symbol: slot.instrument.symbol, sequence: slot.sequence, exchangeTimeNs: nil,
+            exchange: venue.rawValue, symbol: slot.instrument.symbol, sequence: slot.sequence, exchangeTimeNs: times?.exchangeNs,
+            receiveTimeNs: times?.receiveNs,
             bids: top.bids.map { PriceLevelView(price: $0.price.description, quantity: $0.size.description) },
             asks: top.asks.map { PriceLevelView(price: $0.price.description, quantity: $0.size.description) })
     }

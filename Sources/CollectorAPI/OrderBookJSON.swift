@@ -5,7 +5,7 @@ import Publishing
 /// Writes books as the API's JSON with prices and quantities as exact JSON numbers: the view
 /// carries the exchange's own decimal text, and a round trip through Double would change it.
 enum OrderBookJSON {
-    /// `{"exchange","symbol","sequence","timestamp","timestampNs","bids":[{"price","quantity"}],"asks":[...]}`,
+    /// `{"exchange","symbol","sequence","timestamp","timestampNs","collectedAt","collectedAtNs","bids":[{"price","quantity"}],"asks":[...]}`,
     /// at most `depth` levels a side; `type` (websocket messages) and `dropped` go in front when given.
     static func bytes(_ book: OrderBookView, depth: Int, type: StaticString? = nil, dropped: Int? = nil) -> [UInt8] {
         let levels = min(depth, max(book.bids.count, book.asks.count))
@@ -31,6 +31,10 @@ enum OrderBookJSON {
             if let ns = book.exchangeTimeNs { w.isoTime(Instant(nanoseconds: ns)) } else { w.raw("null") }
             w.raw(",\"timestampNs\":")
             if let ns = book.exchangeTimeNs { w.integer(ns) } else { w.raw("null") }
+            w.raw(",\"collectedAt\":")
+            if let ns = book.receiveTimeNs { w.isoTime(Instant(nanoseconds: ns)) } else { w.raw("null") }
+            w.raw(",\"collectedAtNs\":")
+            if let ns = book.receiveTimeNs { w.integer(ns) } else { w.raw("null") }
             w.raw(",\"bids\":")
             side(book.bids, depth: depth, into: &w)
             w.raw(",\"asks\":")

@@ -150,7 +150,20 @@ public struct PublisherStatus: Sendable, Equatable, Codable {
     public var buffered: Int
     public var spooled: Int
     public var lost: Int
-    public init(sink: String, brokerConnected: Bool, published: Int, acked: Int, inFlight: Int, buffered: Int, spooled: Int, lost: Int) {
+    /// Why the broker link last failed (NATS only; kept after it recovers, for the record).
+    public var brokerLastError: String?
+    /// Seconds the broker has been unreachable, nil while it is up.
+    public var brokerDownSeconds: Double?
+    /// Broker connections lost and connect attempts that failed since start.
+    public var brokerConnectionsLost: Int
+    public var brokerConnectFailures: Int
+    /// Sends that failed or timed out at the broker (each is resent with the same id).
+    public var publishFailures: Int
+    public init(
+        sink: String, brokerConnected: Bool, published: Int, acked: Int, inFlight: Int, buffered: Int, spooled: Int, lost: Int,
+        brokerLastError: String? = nil, brokerDownSeconds: Double? = nil, brokerConnectionsLost: Int = 0, brokerConnectFailures: Int = 0,
+        publishFailures: Int = 0
+    ) {
         self.sink = sink
         self.brokerConnected = brokerConnected
         self.published = published
@@ -159,6 +172,11 @@ public struct PublisherStatus: Sendable, Equatable, Codable {
         self.buffered = buffered
         self.spooled = spooled
         self.lost = lost
+        self.brokerLastError = brokerLastError
+        self.brokerDownSeconds = brokerDownSeconds
+        self.brokerConnectionsLost = brokerConnectionsLost
+        self.brokerConnectFailures = brokerConnectFailures
+        self.publishFailures = publishFailures
     }
 }
 
@@ -208,13 +226,19 @@ public struct OrderBookView: Sendable, Equatable {
     public var sequence: Int64?
     /// Exchange time of the last update, nanoseconds since the Unix epoch.
     public var exchangeTimeNs: Int64?
+    /// Local receive time of the last update (the frame or REST answer it came in), nanoseconds since the epoch.
+    public var receiveTimeNs: Int64?
     public var bids: [PriceLevelView]
     public var asks: [PriceLevelView]
-    public init(exchange: String, symbol: String, sequence: Int64?, exchangeTimeNs: Int64?, bids: [PriceLevelView], asks: [PriceLevelView]) {
+    public init(
+        exchange: String, symbol: String, sequence: Int64?, exchangeTimeNs: Int64?, receiveTimeNs: Int64? = nil,
+        bids: [PriceLevelView], asks: [PriceLevelView]
+    ) {
         self.exchange = exchange
         self.symbol = symbol
         self.sequence = sequence
         self.exchangeTimeNs = exchangeTimeNs
+        self.receiveTimeNs = receiveTimeNs
         self.bids = bids
         self.asks = asks
     }

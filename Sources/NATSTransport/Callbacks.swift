@@ -57,7 +57,12 @@ struct AckedSequence {
 
 func natsTransportDisconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
     guard let context = CallbackContext.from(closure) else { return }
-    context.publisher?.connectionLost(generation: context.generation)
+    var text: UnsafePointer<CChar>?
+    var reason = "connection lost"
+    if let nc, natsConnection_GetLastError(nc, &text) != NATS_OK, let text, text.pointee != 0 {
+        reason += ": " + String(cString: text)
+    }
+    context.publisher?.connectionLost(generation: context.generation, reason: reason)
 }
 
 /// JetStream's answer to one publish, on the connection's ack inbox (libnats' subscription

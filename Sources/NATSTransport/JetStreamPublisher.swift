@@ -86,6 +86,8 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     private var outbox: [PublisherCore.Delivery] = []
     /// Generations of connections libnats reported lost, for the publisher thread to drop.
     private var lostConnections: [Int] = []
+    /// The link's story so far (under the monitor).
+    private var link = ConnectionHealth()
     private var generation = 0
     private var contexts: [CallbackContext] = []
     private var options: OpaquePointer?
@@ -131,6 +133,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
             throw error
         }
         options = opts
+        monitor.lock()
+        link.downSinceMonotonicNs = monotonicNanoseconds()
+        monitor.unlock()
         let thread = Thread { [self] in run() }
         thread.name = "marketprism-nats-publisher"
         thread.start()
@@ -195,6 +200,20 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         return core.isConnected
     }
 
+    /// The broker link as the publisher sees it now (one lock; cheap enough to poll every few ms).
+    public var health: ConnectionHealth {
+        monitor.lock()
+        defer { monitor.unlock() }
+        var h = link
+        h.connected = core.isConnected
+        let stats = core.stats
+        h.acked = stats.acked
+        h.publishFailures = stats.failures
+        h.lost = stats.lost
+        h.buffered = stats.buffered
+        return h
+    }
+
     /// Stops the publisher thread and closes the connection; un-acked messages stay counted as buffered.
     public func close() {
         monitor.lock()
@@ -213,8 +232,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
 
     // MARK: - Callback side (libnats threads)
 
-    func connectionLost(generation lost: Int) {
+    func connectionLost(generation lost: Int, reason: String?) {
         monitor.lock()
+        if lost == generation, let reason { link.lastError = reason }
         lostConnections.append(lost)
         monitor.signalWork()
         monitor.unlock()
@@ -320,6 +340,7 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         let s = natsConnection_Connect(&nc, options)
         guard s == NATS_OK, let nc else {
             if let nc { natsConnection_Destroy(nc) }
+            noteConnectFailed("\(NATSError("natsConnection_Connect", s))")
             return false
         }
         connection = nc
@@ -337,6 +358,7 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
                 monitor.unlock()
                 if stop || attempt >= 20 {
                     destroyConnection()
+                    noteConnectFailed("\(error)")
                     return false
                 }
                 usleep(UInt32(min(500_000, 25_000 * attempt)))
@@ -346,11 +368,14 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         // so the server knows it before any ack is due.
         guard let inbox = AckInbox() else {
             destroyConnection()
+            noteConnectFailed("no ack inbox")
             return false
         }
         var sub: OpaquePointer?
-        guard natsConnection_Subscribe(&sub, nc, inbox.wildcard, natsTransportAckReply, raw) == NATS_OK, let sub else {
+        let subscribed = natsConnection_Subscribe(&sub, nc, inbox.wildcard, natsTransportAckReply, raw)
+        guard subscribed == NATS_OK, let sub else {
             destroyConnection()
+            noteConnectFailed("\(NATSError("natsConnection_Subscribe", subscribed))")
             return false
         }
         // Never drop acks as a slow consumer: a dropped ack costs a timeout and a resend.
@@ -358,10 +383,18 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
         ackSubscription = sub
         self.inbox = inbox
         monitor.lock()
+        link.downSinceMonotonicNs = nil
         core.handle(.connected, at: now(), into: &scratch)
         absorbLocked()
         monitor.unlock()
         return true
+    }
+
+    private func noteConnectFailed(_ reason: String) {
+        monitor.lock()
+        link.connectAttemptsFailed += 1
+        link.lastError = reason
+        monitor.unlock()
     }
 
     /// Stream setup through a JetStream context that lives only for the setup calls.
@@ -378,6 +411,9 @@ public final class JetStreamPublisher: EventPublisher, @unchecked Sendable {
     private func dropConnection() {
         destroyConnection()
         monitor.lock()
+        link.connectionsLost += 1
+        if link.lastError == nil { link.lastError = "connection lost" }
+        link.downSinceMonotonicNs = monotonicNanoseconds()
         core.handle(.disconnected, at: now(), into: &scratch)
         absorbLocked()
         monitor.unlock()

@@ -5,6 +5,7 @@ import Testing
 
 let sampleBook = OrderBookView(
     exchange: "binance", symbol: "BTC-USDT", sequence: 4_242_001, exchangeTimeNs: 1_700_000_000_123_456_000,
+    receiveTimeNs: 1_700_000_000_125_001_000,
     bids: [
         PriceLevelView(price: "91234.50", quantity: "0.35130000"),
         PriceLevelView(price: "91234.10", quantity: "1.2"),
@@ -72,6 +73,7 @@ struct HTTPRoutesTests {
             #expect(
                 reply.text
                     == #"{"exchange":"binance","symbol":"BTC-USDT","sequence":4242001,"timestamp":"2023-11-14T22:13:20.123456+00:00","timestampNs":1700000000123456000,"#
+                    + #""collectedAt":"2023-11-14T22:13:20.125001+00:00","collectedAtNs":1700000000125001000,"#
                     + #""bids":[{"price":91234.50,"quantity":0.35130000},{"price":91234.10,"quantity":1.2}],"#
                     + #""asks":[{"price":91234.60,"quantity":0.00100000},{"price":91235.00,"quantity":3}]}"#)
             let object = try reply.json()

@@ -78,6 +78,12 @@ struct InternalsTests {
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 
+    @Test("a book without a sequence or times says null for each, and the document stays valid JSON")
+    func unknownTimes() throws {
+        let text = String(decoding: OrderBookJSON.bytes(book("BTC-USDT", nil), depth: 5), as: UTF8.self)
+        #expect(text == #"{"exchange":"binance","symbol":"BTC-USDT","sequence":null,"timestamp":null,"timestampNs":null,"collectedAt":null,"collectedAtNs":null,"bids":[],"asks":[]}"#)
+    }
+
     @Test("the bearer token matches exactly, with any case of the scheme")
     func token() {
         let token = BearerToken("abc123")

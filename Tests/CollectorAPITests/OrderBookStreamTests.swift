@@ -34,6 +34,7 @@ struct OrderBookStreamTests {
             #expect(
                 snapshot
                     == #"{"type":"snapshot","exchange":"binance","symbol":"BTC-USDT","sequence":4242001,"timestamp":"2023-11-14T22:13:20.123456+00:00","timestampNs":1700000000123456000,"#
+                    + #""collectedAt":"2023-11-14T22:13:20.125001+00:00","collectedAtNs":1700000000125001000,"#
                     + #""bids":[{"price":91234.50,"quantity":0.35130000},{"price":91234.10,"quantity":1.2}],"#
                     + #""asks":[{"price":91234.60,"quantity":0.00100000},{"price":91235.00,"quantity":3}]}"#)
 

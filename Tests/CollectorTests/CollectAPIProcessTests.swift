@@ -81,5 +81,18 @@ struct CollectAPIProcessTests {
         #expect(levels(book["asks"], depth: 5) == levels(data["asks"], depth: 5))
         #expect(levels(book["bids"], depth: 5).count == 5)
         #expect((book["sequence"] as? NSNumber)?.int64Value == (data["last_update_id"] as? NSNumber)?.int64Value)
+        // Its times are the last published book's: the exchange's and the local receive time.
+        #expect(book["timestamp"] as? String == data["timestamp"] as? String)
+        #expect(book["collectedAt"] as? String == data["collected_at"] as? String)
+        let timestampNs = try #require(integerField("timestampNs", in: bookBody))
+        #expect(timestampNs == integerField("timestamp_ns", in: last))
+        #expect(integerField("collectedAtNs", in: bookBody) == integerField("collected_at_ns", in: last))
+        #expect(timestampNs > 1_700_000_000_000_000_000, "a real exchange time, not null or zero")
+    }
+
+    /// The digits of `"key":123` in JSON text (integers this large must not go through a Double).
+    func integerField(_ key: String, in text: String) -> Int64? {
+        guard let range = text.range(of: "\"\(key)\":") else { return nil }
+        return Int64(text[range.upperBound...].prefix { $0.isNumber || $0 == "-" })
     }
 }

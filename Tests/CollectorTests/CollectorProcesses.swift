@@ -1,4 +1,5 @@
 import Foundation
+import Live
 import LoopbackPeers
 import TestSupport
 
@@ -6,48 +7,16 @@ import TestSupport
 import Glibc
 #endif
 
-/// A real `nats-server -js` on a free loopback port with a temporary store, killed in `stop()`.
-/// (The NATSTransport tests have a fuller one; test targets cannot share it outside TestSupport.)
-final class LocalNATSServer: @unchecked Sendable {
-    static let executable = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-    static var available: Bool { executable != nil || ProcessInfo.processInfo.environment["CI"] != nil }
-
-    let port: Int
-    let process: Process
-    let store: URL
-    var url: String { "nats://127.0.0.1:\(port)" }
-
-    init() throws {
-        guard let executable = Self.executable else { throw ProcessError.missing("nats-server") }
-        port = try LoopbackListener.freePort()
-        store = try TestEnvironment.temporaryDirectory("collector-nats")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", store.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard waitUntil(seconds: 10, { canConnect(port: port) }) else { throw ProcessError.didNotStart("nats-server") }
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: store)
-    }
-}
-
 /// `marketprism` started in the background (collect/record), signalled and waited for by the test.
 final class BackgroundMarketPrism: @unchecked Sendable {
     let process = Process()
     let stderrPath: String
 
-    init(_ arguments: [String], directory: URL) throws {
+    /// `environment` replaces the inherited one (proxy variables, say) when given.
+    init(_ arguments: [String], directory: URL, environment: [String: String]? = nil) throws {
         process.executableURL = TestEnvironment.executable("marketprism")
         process.arguments = arguments
+        if let environment { process.environment = environment }
         stderrPath = directory.appendingPathComponent("stderr.log").path
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
@@ -75,20 +44,24 @@ final class BackgroundMarketPrism: @unchecked Sendable {
     }
 }
 
-enum ProcessError: Error {
-    case missing(String)
-    case didNotStart(String)
-}
-
-func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = UInt16(port).bigEndian
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
+/// Waits until a `collect` process's API reports `feeds` venues, each past 1,000 frames, with counts
+/// that have not moved for 15 polls in a row (1.5 s): `serve` replays market data only, so a quiet
+/// feed means everything it had has arrived.
+func waitForSteadyFrames(apiPort: Int, feeds: Int, seconds: Double = 120) throws -> Bool {
+    let client = try CurlRestClient(options: .init(proxyPolicy: ProxyPolicy()))
+    func received() -> [Int] {
+        guard let answer = try? client.get("http://127.0.0.1:\(apiPort)/status", timeoutMilliseconds: 2_000),
+            let status = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
+            let venues = status["venues"] as? [[String: Any]]
+        else { return [] }
+        return venues.map { $0["framesReceived"] as? Int ?? 0 }
+    }
+    var last: [Int] = [], steady = 0
+    return waitUntil(seconds: seconds) {
+        let now = received()
+        steady = now == last && now.count == feeds && now.allSatisfy({ $0 > 1_000 }) ? steady + 1 : 0
+        last = now
+        usleep(100_000)
+        return steady >= 15
+    }
 }

@@ -12,12 +12,12 @@ import TestSupport
 /// The collector publishing to a real nats-server: what the stream holds equals what the stack
 /// published and the deterministic replay of the venue's recording; the command subject changes
 /// subscriptions of the running feed.
-@Suite(.serialized, .enabled(if: LocalNATSServer.available, "needs nats-server"))
+@Suite(.serialized, .enabled(if: NATSServer.available, "needs nats-server"))
 struct NATSCollectorTests {
     static let okx = TestEnvironment.packageRoot.appendingPathComponent("recordings/okx.mprec").path
 
     @Test func streamHoldsTheReplaysBooksAndTrades() throws {
-        let server = try LocalNATSServer()
+        let server = try NATSServer()
         defer { server.stop() }
         let peer = try RecordedExchangePeer(recording: Self.okx, speed: 20)
         defer { peer.stop() }
@@ -39,14 +39,9 @@ struct NATSCollectorTests {
         #expect(summary.drained)
         #expect(summary.publisher.lost == 0)
 
-        let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [server.url]))
-        defer { admin.close() }
-        let stored = try admin.messages("MARKET_DATA")
+        let storedLines = try streamLines(server.url)
         let published = lines.lines.filter(CanonicalLines.isMessage)
-        #expect(stored.count == published.count)
-        let storedLines = stored.map { m in
-            "{\"subject\":\"\(m.subject)\",\"id\":\"\(m.id ?? "")\",\"data\":\(String(decoding: m.payload, as: UTF8.self))}"
-        }
+        #expect(storedLines.count == published.count)
         #expect(firstDifference(storedLines, published) == nil)
 
         // What a consumer reads is what the deterministic replay of the venue's recording publishes.
@@ -60,7 +55,7 @@ struct NATSCollectorTests {
     }
 
     @Test func commandSubjectSubscribesTheRunningFeed() throws {
-        let server = try LocalNATSServer()
+        let server = try NATSServer()
         defer { server.stop() }
         let peer = try RecordedExchangePeer(recording: Self.okx, speed: 5)
         defer { peer.stop() }
@@ -106,5 +101,15 @@ struct NATSCollectorTests {
         let result = try TestEnvironment.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, url, body])
         #expect(result.status == 0, "\(result.stderrText)")
         return result.stdoutText
+    }
+}
+
+/// The stream's messages as canonical lines (`{"subject","id","data"}`), in stream order: what a
+/// consumer reads, comparable with the collector's published lines.
+func streamLines(_ url: String, stream: String = "MARKET_DATA") throws -> [String] {
+    let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [url]))
+    defer { admin.close() }
+    return try admin.messages(stream).map { m in
+        "{\"subject\":\"\(m.subject)\",\"id\":\"\(m.id ?? "")\",\"data\":\(String(decoding: m.payload, as: UTF8.self))}"
     }
 }

@@ -14,7 +14,7 @@ import Glibc
 /// -> `marketprism collect` (websockets, REST snapshots, recording) -> nats-server -> a consumer reading
 /// the stream; compared with the deterministic replay of the same recordings, and with the replay of the
 /// recordings the collector made.
-@Suite(.serialized, .enabled(if: LocalNATSServer.available, "needs nats-server"))
+@Suite(.serialized, .enabled(if: NATSServer.available, "needs nats-server"))
 struct ServeEndToEndTests {
     static let recordings = TestEnvironment.packageRoot.appendingPathComponent("recordings").path
 
@@ -28,7 +28,7 @@ struct ServeEndToEndTests {
     @Test func serveCollectNATSEqualsReplayAndTheRecordingReplaysToTheLiveRun() throws {
         let okx = "\(Self.recordings)/okx.mprec", binance = "\(Self.recordings)/binance-spot.mprec"
         let directory = try TestEnvironment.temporaryDirectory("collector-serve")
-        let nats = try LocalNATSServer()
+        let nats = try NATSServer()
         defer { nats.stop() }
         let servePort = try LoopbackListener.freePort()
         let serve = try BackgroundMarketPrism(
@@ -64,22 +64,7 @@ struct ServeEndToEndTests {
             directory: directory)
         // serve replays market data only (the recordings' protocol frames are answered, not replayed):
         // done when both feeds have frames and their counts stop moving.
-        let client = try CurlRestClient()
-        func received() -> [Int] {
-            guard let answer = try? client.get("http://127.0.0.1:\(apiPort)/status", timeoutMilliseconds: 2_000),
-                let status = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
-                let venues = status["venues"] as? [[String: Any]]
-            else { return [] }
-            return venues.map { $0["framesReceived"] as? Int ?? 0 }
-        }
-        var last: [Int] = [], steady = 0
-        #expect(waitUntil(seconds: 120) {
-            let now = received()
-            steady = now == last && now.count == 2 && now.allSatisfy({ $0 > 1_000 }) ? steady + 1 : 0
-            last = now
-            usleep(100_000)
-            return steady >= 15
-        }, "collect: \(collect.stderr)\nserve: \(serve.stderr)")
+        #expect(try waitForSteadyFrames(apiPort: apiPort, feeds: 2), "collect: \(collect.stderr)\nserve: \(serve.stderr)")
         usleep(300_000)
         collect.signal(SIGTERM)
         #expect(collect.waitForExit() == 0, "\(collect.stderr)")
@@ -87,11 +72,7 @@ struct ServeEndToEndTests {
         _ = serve.waitForExit()
 
         // A consumer reads the stream: exactly what the collector published, in order.
-        let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [nats.url]))
-        defer { admin.close() }
-        let stream = try admin.messages("MARKET_DATA").map { m in
-            "{\"subject\":\"\(m.subject)\",\"id\":\"\(m.id ?? "")\",\"data\":\(String(decoding: m.payload, as: UTF8.self))}"
-        }
+        let stream = try streamLines(nats.url)
         let live = try CanonicalLines.read(canonical)
         // (Per venue: two feeds publish concurrently, so only each feed's own order is defined.)
         for venue in ["okx", "binance"] {

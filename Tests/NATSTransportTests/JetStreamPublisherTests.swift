@@ -3,6 +3,7 @@ import Model
 import NATSTransport
 import Publishing
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,31 +1,38 @@
 import Foundation
 import LoopbackPeers
-import TestSupport
 
-enum FixtureError: Error {
-    case command(String, String)
-    case proxyDidNotStart(String, String)
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ProxyProcessError: Error {
+    case spawn(String, String)
+    case didNotStart(String, String)
 }
 
 /// A real proxy from Debian's packages (tinyproxy for HTTP CONNECT, dante for SOCKS5) started as this test's
-/// child process on a free loopback port with a generated config; `stop()` terminates it.
-final class ProxyProcess {
-    enum Kind { case tinyproxy, dante }
+/// child process on a free loopback port with a generated config; `stop()` (also on deinit) kills it.
+///
+/// No test can hang on it: the proxy runs in a process group of its own, and `stop()` sends SIGKILL
+/// to the whole group (dante's forked workers included; tinyproxy has been seen to ignore SIGTERM
+/// under Foundation's `Process`), then reaps it with a bounded wait.
+public final class ProxyProcess: @unchecked Sendable {
+    public enum Kind: Sendable { case tinyproxy, dante }
 
-    static let tinyproxyPath = "/usr/bin/tinyproxy"
-    static let dantePath = "/usr/sbin/danted"
-    static var tinyproxyAvailable: Bool { FileManager.default.isExecutableFile(atPath: tinyproxyPath) }
-    static var danteAvailable: Bool { FileManager.default.isExecutableFile(atPath: dantePath) }
-    static let missingMessage = "skipped: tinyproxy/danted not installed (apt-get install -y tinyproxy dante-server)"
+    public static let tinyproxyPath = "/usr/bin/tinyproxy"
+    public static let dantePath = "/usr/sbin/danted"
+    public static var tinyproxyAvailable: Bool { FileManager.default.isExecutableFile(atPath: tinyproxyPath) }
+    public static var danteAvailable: Bool { FileManager.default.isExecutableFile(atPath: dantePath) }
+    public static let missingMessage = "skipped: tinyproxy/danted not installed (apt-get install -y tinyproxy dante-server)"
 
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     private let pid: pid_t
     private let logFile: URL
     private var stopped = false
 
     /// `basicAuth` (tinyproxy only) makes the proxy demand these credentials.
-    init(_ kind: Kind, basicAuth: (user: String, password: String)? = nil) throws {
+    public init(_ kind: Kind, basicAuth: (user: String, password: String)? = nil) throws {
         directory = try TestEnvironment.temporaryDirectory("live-proxy")
         port = try LoopbackListener.freePort()
         logFile = directory.appendingPathComponent("log.txt")
@@ -71,27 +78,33 @@ final class ProxyProcess {
         pid = try Self.spawn(arguments, log: logFile.path)
         // Ready when it accepts a TCP connection (bounded: 10 s).
         for _ in 0..<200 {
-            if Self.canConnect(port: port) { return }
+            if canConnect(port: port) { return }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { break }
             usleep(50_000)
         }
         stop()
-        throw FixtureError.proxyDidNotStart("\(kind)", log)
+        throw ProxyProcessError.didNotStart("\(kind)", log)
     }
 
     /// What the proxy logged so far.
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// SIGKILL to the proxy and its worker processes (dante forks some), then reap it.
-    func stop() {
+    /// SIGKILL to the proxy's process group (its workers too), then reap it; idempotent.
+    public func stop() {
         guard !stopped else { return }
         stopped = true
         let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        kill(-pid, SIGKILL)
         for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGKILL) }
         kill(pid, SIGKILL)
+        // SIGKILL cannot be ignored; the bound only guards against a pid that is not our child any more.
         var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
+        for _ in 0..<500 {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || reaped < 0 { break }
+            usleep(10_000)
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -99,7 +112,8 @@ final class ProxyProcess {
 
     /// posix_spawn rather than Foundation's Process: dante closes every inherited descriptor at startup,
     /// which Foundation takes for the child's exit and then blocks its monitor thread in waitpid on a live
-    /// process (no later Process in the test run would ever finish). Signals are reset to defaults.
+    /// process (no later Process in the test run would ever finish). Signals are reset to defaults and
+    /// the child leads a new process group, so `stop()` reaches every process it forks.
     private static func spawn(_ arguments: [String], log: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -116,25 +130,13 @@ final class ProxyProcess {
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard result == 0 else { throw FixtureError.command("posix_spawn \(arguments[0])", String(cString: strerror(result))) }
+        guard result == 0 else { throw ProxyProcessError.spawn(arguments[0], String(cString: strerror(result))) }
         return pid
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 }

@@ -1,0 +1,20 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port` now: how the tests see that a
+/// server they started as a child process (nats-server, a proxy, `marketprism serve`) is up.
+public func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
