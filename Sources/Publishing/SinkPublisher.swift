@@ -6,7 +6,6 @@ public struct SinkPublisher<Sink: MessageSink> {
     public private(set) var core: PublisherCore
     public var sink: Sink
     private var effects: [PublisherCore.Effect] = []
-    private var pending: [PublisherCore.Effect] = []
     /// Losses and notices seen, in order, for the driver's log and report.
     public private(set) var events: [PublisherCore.Effect] = []
 
@@ -41,24 +40,24 @@ public struct SinkPublisher<Sink: MessageSink> {
         drain(at: now)
     }
 
+    /// Carries out the effects in order; those that handling them produces (acks send the next
+    /// messages) are appended to the same array and carried out in the same pass.
     private mutating func drain(at now: Instant) {
-        while !effects.isEmpty {
-            swap(&effects, &pending)
-            for effect in pending {
-                switch effect {
-                case .send(let d):
-                    do {
-                        try sink.write(d.message)
-                        core.handle(.ack(sequence: d.sequence, duplicate: false), at: now, into: &effects)
-                    } catch {
-                        core.handle(.failed(sequence: d.sequence, reason: .rejected("\(error)")), at: now, into: &effects)
-                    }
-                case .lost, .notice:
-                    events.append(effect)
+        var i = 0
+        while i < effects.count {
+            if case .send(let d) = effects[i] {
+                do {
+                    try sink.write(d.message)
+                    core.handle(.ack(sequence: d.sequence, duplicate: false), at: now, into: &effects)
+                } catch {
+                    core.handle(.failed(sequence: d.sequence, reason: .rejected("\(error)")), at: now, into: &effects)
                 }
+            } else {
+                events.append(effects[i])
             }
-            pending.removeAll(keepingCapacity: true)
+            i += 1
         }
+        effects.removeAll(keepingCapacity: true)
     }
 }
 
