@@ -298,7 +298,16 @@ public final class Simulator {
             let frame = sequenceResetArmed || !restart.isEmpty ? restarted(record.payload) : record.payload
             if followsRecordedInstants, let id = connectionOfStream[record.stream] {
                 // The stack's own recording: the frame came on that very connection.
-                if connections.contains(where: { $0.id == id && $0.open }) { route(frame, to: id, sourceNs: record.wallNs) }
+                if connections.contains(where: { $0.id == id && $0.open }) {
+                    route(frame, to: id, sourceNs: record.wallNs)
+                    return
+                }
+                // Closed here. If the stack closed it, live it ignored what still came on it, and so it does
+                // now; if a fault closed it, the venue sends on to the connections opened off the record.
+                let recorded = Set(connectionOfStream.values)
+                for c in connections.indices where connections[c].open && !recorded.contains(connections[c].id) {
+                    route(frame, to: connections[c].id, sourceNs: record.wallNs)
+                }
                 return
             }
             for c in connections.indices where connections[c].open {

@@ -103,6 +103,29 @@ struct RecordReplayFidelityTests {
         }
     }
 
+    /// A fault scenario over the collector's own recording: where the fault takes the replay off the
+    /// recorded path (here a close the live run never saw), the venue model carries on.
+    @Test func aScenarioFaultOverTheCollectorsRecordingReconnectsAndResyncs() throws {
+        let recording = TestEnvironment.packageRoot.appendingPathComponent("recordings/binance-spot.mprec").path
+        let run = try recordAgainstServe(
+            recording, venue: "binance", symbols: ["BTCUSDT", "ETHUSDT"], channels: ["book", "trades", "ticker"], speed: "20x",
+            seconds: 8)
+        let scenario = run.directory.appendingPathComponent("close.yaml").path
+        try "name: close\nrecording: \(run.recording)\nfaults:\n  - {at: 2s, kind: connection.close, code: 1011}\n".write(
+            toFile: scenario, atomically: true, encoding: .utf8)
+        let out = run.directory.appendingPathComponent("faulted.ndjson").path
+        let report = run.directory.appendingPathComponent("report.json").path
+        let result = try TestEnvironment.marketprism("replay", run.recording, "--scenario", scenario, "--output", out, "--report-json", report)
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        #expect(json["passed"] as? Bool == true)
+        let lines = try CanonicalLines.read(out)
+        let reconnected = try #require(lines.firstIndex { $0.contains("connected s0g2 reconnect=true") })
+        // After the reconnect both books sync again and the venue's frames keep coming on the new connection.
+        #expect(syncedSymbols(Array(lines[reconnected...])) == ["BTC-USDT", "ETH-USDT"])
+        #expect(lines[reconnected...].filter(CanonicalLines.isMessage).count > 1_000)
+    }
+
     @Test func binanceRunWithAResetAndACloseThroughServeReplaysToTheLiveRun() throws {
         let recording = TestEnvironment.packageRoot.appendingPathComponent("recordings/binance-spot.mprec").path
         let directory = try TestEnvironment.temporaryDirectory("fidelity-faults")
