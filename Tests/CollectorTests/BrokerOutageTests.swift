@@ -1,11 +1,17 @@
 import CollectorControl
 import Exchanges
 import Foundation
+import Live
+import LoopbackPeers
 import NATSTransport
 import Publishing
 import Recording
 import Testing
 import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @testable import Collector
 
@@ -85,6 +91,87 @@ struct BrokerOutageTests {
         #expect(Set(storedLines.map(CanonicalLines.id)).count == storedLines.count, "every id once")
         #expect(storedLines.count == published.count)
         #expect(firstDifference(storedLines, published) == nil)
+    }
+
+    /// The same as a `collect` process against a broker that wants TLS (the self-signed test
+    /// certificate as `nats.tls.ca_file`) and a token (from `MARKETPRISM_NATS_TOKEN`): /health turns
+    /// 503 with `broker_down` and the reason, /metrics shows the broker breaker open and the broker
+    /// disconnected, both recover after the restart, and the stream holds every published message once.
+    @Test func collectProcessThroughATLSTokenBrokerKilledAndRestarted() throws {
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        let server = try NATSServer(configuration: """
+            authorization { token: "t0ken-7" }
+            tls {
+              cert_file: "\(certificate.certificateFile)"
+              key_file: "\(certificate.keyFile)"
+            }
+            """)
+        defer { server.stop() }
+        // 120 s of recording at 5x: about 24 s of frames.
+        let peer = try RecordedExchangePeer(recording: Self.okx, speed: 5)
+        defer { peer.stop() }
+        let directory = try TestEnvironment.temporaryDirectory("collector-broker-outage")
+        let apiPort = try LoopbackListener.freePort()
+        let configPath = directory.appendingPathComponent("collector.yaml").path
+        try """
+            venues:
+              - exchange: okx
+                channels: [book, trades]
+                symbols: [BTC-USDT, BTC-USDT-SWAP]
+                websocket_url: \(peer.websocketOrigin)
+                proxy: direct
+            nats:
+              urls: [tls://localhost:\(server.port)]
+              tls:
+                ca_file: \(certificate.certificateFile)
+            api:
+              port: \(apiPort)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let canonical = directory.appendingPathComponent("canonical.ndjson").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["MARKETPRISM_NATS_TOKEN"] = "t0ken-7"
+        let collect = try BackgroundMarketPrism(
+            ["collect", "--config", configPath, "--canonical-output", canonical, "--log-level", "warning"], directory: directory,
+            environment: environment)
+        defer { _ = collect.waitForExit(seconds: 1) }
+        let client = try CurlRestClient(options: .init(proxyPolicy: ProxyPolicy()))
+        func get(_ path: String) -> (status: Int, text: String)? {
+            guard let r = try? client.get("http://127.0.0.1:\(apiPort)\(path)", timeoutMilliseconds: 2_000) else { return nil }
+            return (r.status, String(decoding: r.body, as: UTF8.self))
+        }
+        let breakerOpen = #"marketprism_breaker_state{exchange="okx",target="broker"} 2"#
+        let breakerClosed = #"marketprism_breaker_state{exchange="okx",target="broker"} 0"#
+        #expect(waitUntil(seconds: 30) { get("/health")?.status == 200 && get("/metrics")?.text.contains("marketprism_broker_connected 1") == true },
+                "\(collect.stderr)")
+
+        server.kill()
+        var degraded = ""
+        #expect(waitUntil(seconds: 20) {
+            guard let health = get("/health"), health.status == 503, health.text.contains("broker_down") else { return false }
+            degraded = health.text
+            return get("/metrics")?.text.contains(breakerOpen) == true
+        }, "\(get("/health")?.text ?? "") \(collect.stderr)")
+        #expect(degraded.contains(#""detail":"nats: "#), "\(degraded)")
+        #expect(get("/metrics")?.text.contains("marketprism_broker_connected 0") == true)
+        #expect(get("/status")?.text.contains(#""brokerConnected":false"#) == true)
+
+        try server.start()
+        #expect(waitUntil(seconds: 30) {
+            get("/health")?.status == 200 && get("/metrics")?.text.contains(breakerClosed) == true
+        }, "\(get("/health")?.text ?? "") \(collect.stderr)")
+        #expect(waitUntil(seconds: 60) { get("/status")?.text.contains(#""framesReceived":\#(peer.frames.count)"#) == true })
+        usleep(300_000)
+        collect.signal(SIGTERM)
+        #expect(collect.waitForExit() == 0, "\(collect.stderr)")
+
+        let connection = NATSConnectionOptions(
+            urls: ["tls://localhost:\(server.port)"], token: "t0ken-7", tls: NATSTransport.TLSOptions(caFile: certificate.certificateFile))
+        let stored = try streamLines(connection)
+        let published = try CanonicalLines.read(canonical).filter(CanonicalLines.isMessage)
+        #expect(published.count > 1_000)
+        #expect(Set(stored.map(CanonicalLines.id)).count == stored.count, "every id once")
+        #expect(firstDifference(stored, published) == nil)
     }
 
     /// The poll's arithmetic: differences become failures (capped), acks and a link that came up a success.

@@ -107,7 +107,11 @@ struct NATSCollectorTests {
 /// The stream's messages as canonical lines (`{"subject","id","data"}`), in stream order: what a
 /// consumer reads, comparable with the collector's published lines.
 func streamLines(_ url: String, stream: String = "MARKET_DATA") throws -> [String] {
-    let admin = try JetStreamAdmin(NATSConnectionOptions(urls: [url]))
+    try streamLines(NATSConnectionOptions(urls: [url]), stream: stream)
+}
+
+func streamLines(_ connection: NATSConnectionOptions, stream: String = "MARKET_DATA") throws -> [String] {
+    let admin = try JetStreamAdmin(connection)
     defer { admin.close() }
     return try admin.messages(stream).map { m in
         "{\"subject\":\"\(m.subject)\",\"id\":\"\(m.id ?? "")\",\"data\":\(String(decoding: m.payload, as: UTF8.self))}"

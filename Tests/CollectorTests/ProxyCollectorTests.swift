@@ -9,23 +9,27 @@ import Glibc
 #endif
 
 /// `collect` against `serve` through real proxies from Debian's packages: tinyproxy (HTTP CONNECT)
-/// set per venue in the YAML, and dante (SOCKS5h) from `ALL_PROXY` in the environment. The proxy's
+/// set per venue in the YAML, tinyproxy from `https_proxy` for a TLS serve, and dante (SOCKS5h) from
+/// `ALL_PROXY` in the environment. The proxy's
 /// log shows the tunnel to serve, and what the collector publishes equals the direct run's output.
 @Suite(.serialized, .enabled(if: ProxyProcess.tinyproxyAvailable && ProxyProcess.danteAvailable, Comment(rawValue: ProxyProcess.missingMessage)))
 struct ProxyCollectorTests {
     static let okx = TestEnvironment.packageRoot.appendingPathComponent("recordings/okx.mprec").path
     static let binance = TestEnvironment.packageRoot.appendingPathComponent("recordings/binance-spot.mprec").path
 
-    /// One `collect` run against a fresh `serve`; returns the published messages (NDJSON sink), read
-    /// once both feeds' frame counts have stopped moving.
-    func run(_ label: String, proxy: String?, environment: [String: String], directory: URL) throws -> (lines: [String], servePort: Int) {
+    /// One `collect` run against a fresh `serve` (over TLS as `localhost` with `certificate`); returns
+    /// the published messages (NDJSON sink), read once both feeds' frame counts have stopped moving.
+    func run(
+        _ label: String, proxy: String?, environment: [String: String], directory: URL, certificate: TestCertificate? = nil
+    ) throws -> (lines: [String], servePort: Int) {
         let logs = directory.appendingPathComponent(label)
         for side in ["serve", "collect"] {
             try FileManager.default.createDirectory(at: logs.appendingPathComponent(side), withIntermediateDirectories: true)
         }
         let servePort = try LoopbackListener.freePort()
-        let serve = try BackgroundMarketPrism(
-            ["serve", Self.okx, Self.binance, "--port", "\(servePort)", "--speed", "20x"], directory: logs.appendingPathComponent("serve"))
+        var serveArguments = ["serve", Self.okx, Self.binance, "--port", "\(servePort)", "--speed", "20x"]
+        if let certificate { serveArguments += ["--tls-cert", certificate.certificateFile, "--tls-key", certificate.keyFile] }
+        let serve = try BackgroundMarketPrism(serveArguments, directory: logs.appendingPathComponent("serve"))
         defer {
             serve.signal(SIGTERM)
             _ = serve.waitForExit()
@@ -33,19 +37,21 @@ struct ProxyCollectorTests {
         #expect(waitUntil(seconds: 30) { canConnect(port: servePort) }, "\(serve.stderr)")
         let apiPort = try LoopbackListener.freePort()
         let output = directory.appendingPathComponent("\(label).ndjson").path
-        let proxyLine = proxy.map { "    proxy: \($0)\n" } ?? ""
+        var proxyLine = proxy.map { "    proxy: \($0)\n" } ?? ""
+        if let certificate { proxyLine += "    ca_file: \(certificate.certificateFile)\n" }
+        let (ws, http, host) = certificate == nil ? ("ws", "http", "127.0.0.1") : ("wss", "https", "localhost")
         let config = """
             venues:
               - exchange: okx
                 channels: [book, trades]
                 symbols: [BTC-USDT, BTC-USDT-SWAP]
-                websocket_url: ws://127.0.0.1:\(servePort)/okx
-                rest_url: http://127.0.0.1:\(servePort)
+                websocket_url: \(ws)://\(host):\(servePort)/okx
+                rest_url: \(http)://\(host):\(servePort)
             \(proxyLine)  - exchange: binance
                 channels: [book, trades]
                 symbols: [BTCUSDT, ETHUSDT]
-                websocket_url: ws://127.0.0.1:\(servePort)/binance
-                rest_url: http://127.0.0.1:\(servePort)
+                websocket_url: \(ws)://\(host):\(servePort)/binance
+                rest_url: \(http)://\(host):\(servePort)
             \(proxyLine)publisher:
               sink: ndjson
               ndjson_path: \(output)
@@ -109,6 +115,18 @@ struct ProxyCollectorTests {
         #expect(log.filter { $0.contains("CONNECT 127.0.0.1:\(httpServe) ") }.count >= 2, "\(log.filter { $0.contains("127.0.0.1") })")
         #expect(log.contains { $0.contains("GET http://127.0.0.1:\(httpServe)/api/v3/depth?symbol=") }, "\(log.filter { $0.contains("127.0.0.1") })")
         try expectSameMarket(viaHTTP, direct, "tinyproxy")
+
+        // wss and https to a TLS serve take `https_proxy` from the environment (and `http_proxy`, to nowhere, is
+        // not theirs): everything, snapshots included, is tunnelled, and TLS still verifies the name end to end.
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        var httpsEnvironment = base
+        httpsEnvironment["https_proxy"] = "http://127.0.0.1:\(tinyproxy.port)"
+        httpsEnvironment["http_proxy"] = "http://127.0.0.1:1"
+        let (viaHTTPS, httpsServe) = try run("tinyproxy-tls", proxy: nil, environment: httpsEnvironment, directory: directory, certificate: certificate)
+        let tlsTunnels = tinyproxy.log.components(separatedBy: "\n").filter { $0.contains("CONNECT localhost:\(httpsServe) ") }
+        #expect(tlsTunnels.count >= 3, "\(tinyproxy.log.components(separatedBy: "\n").filter { $0.contains("localhost") })")
+        try expectSameMarket(viaHTTPS, direct, "tinyproxy over TLS")
         tinyproxy.stop()
 
         let dante = try ProxyProcess(.dante)
