@@ -2,7 +2,9 @@ import CollectorControl
 import Exchanges
 import Foundation
 import LoopbackPeers
+import Model
 import Recording
+import Stack
 import Testing
 import TestSupport
 
@@ -52,6 +54,7 @@ struct SubscriptionRecordingTests {
         #expect(removed.changed == ["trades:BTC-USDT"], "\(removed)")
         let framesAtRemove = collector.frameTotals.frames
         #expect(waitUntil(seconds: 30) { collector.frameTotals.frames > framesAtRemove + 200 })
+        let liveSubscriptions = collector.status().venues[0].subscriptions
         let summary = collector.stop()
         #expect(summary.drained)
         let recording = try #require(summary.recordings.first)
@@ -76,6 +79,23 @@ struct SubscriptionRecordingTests {
             let op = expected[k].0 == "POST" ? "\"op\":\"subscribe\"" : "\"op\":\"unsubscribe\""
             #expect(next.map { String(decoding: $0.payload, as: UTF8.self).contains(op) } == true)
         }
+
+        // What a replayer needs: the header's subscription with the recorded changes applied, at their
+        // instants, is the subscription the live stack ended with.
+        let start = try #require(Subscription.fromJSON(reader.header.subscription))
+        var stack = CollectorStack(configuration: StackConfiguration(subscription: start, catalog: InstrumentCatalog(venue: .okx)))
+        for index in changes {
+            let r = records[index]
+            let delta = try #require(Subscription.fromJSON(String(decoding: r.payload, as: UTF8.self)))
+            let change = stack.changeSubscription(
+                adding: r.method == "POST" ? delta.entries : [], removing: r.method == "DELETE" ? delta.entries : [],
+                at: Instant(nanoseconds: r.wallNs))
+            #expect(!change.isEmpty)
+        }
+        var replayedSubscriptions: [String: [String]] = [:]
+        for e in stack.subscription.entries { replayedSubscriptions["\(e.channel)", default: []] += e.instruments }
+        #expect(replayedSubscriptions.mapValues { $0.sorted() } == liveSubscriptions)
+        #expect(liveSubscriptions == ["book": ["BTC-USDT", "BTC-USDT-SWAP"], "trades": ["BTC-USDT-SWAP"]])
 
         // The replay of the recording: the live run again, line for line (receive times aside).
         let out = directory.appendingPathComponent("replayed.ndjson").path
