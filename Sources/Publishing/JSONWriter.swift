@@ -22,22 +22,39 @@ public struct JSONWriter {
 
     /// Runs `body` on a writer and returns what it wrote.
     ///
-    /// It writes straight into the result's storage (one allocation, no copy); `capacity` should be an
-    /// upper bound, since a write past it makes the whole body run again with twice the room.
+    /// `capacity` should be an upper bound, since a write past it makes the whole body run again with
+    /// twice the room. Small messages (trades, tickers) are written on the stack and copied into an
+    /// exactly sized array: the stdlib's `Array(unsafeUninitializedCapacity:)` looks up the storage
+    /// class's generic metadata at run time on every call (about a third of a small message's cost),
+    /// while `Array(UnsafeBufferPointer)` is specialized here. Large ones (books) are written straight
+    /// into the result's storage, where that lookup costs less than copying them would.
     public static func bytes(capacity: Int = 512, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
         var room = max(64, capacity)
         while true {
             var overflowed = false
-            let result = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
-                var w = JSONWriter(base: buffer.baseAddress!, capacity: buffer.count)
-                body(&w)
-                overflowed = w.overflowed
-                initialized = overflowed ? 0 : w.count
+            let result: [UInt8]
+            if room <= smallMessageRoom {
+                result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+                    var w = JSONWriter(base: buffer.baseAddress!, capacity: buffer.count)
+                    body(&w)
+                    overflowed = w.overflowed
+                    return overflowed ? [] : Array(UnsafeBufferPointer(rebasing: buffer[..<w.count]))
+                }
+            } else {
+                result = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+                    var w = JSONWriter(base: buffer.baseAddress!, capacity: buffer.count)
+                    body(&w)
+                    overflowed = w.overflowed
+                    initialized = overflowed ? 0 : w.count
+                }
             }
             if !overflowed { return result }
             room *= 2
         }
     }
+
+    /// Up to this many bytes a message is written on the stack (the stdlib's stack-allocation limit).
+    static let smallMessageRoom = 1024
 
     /// The bytes written so far.
     public var written: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
@@ -254,87 +271,83 @@ public struct JSONWriter {
     /// `bytes` plus one more bound (one past the last `}`, plus one), and those bytes.
     struct WrittenLevels {
         var levels: UnsafeBufferPointer<BookLevel>
-        var bounds: UnsafeBufferPointer<Int32>
+        var bounds: UnsafePointer<Int32>
         var bytes: UnsafePointer<UInt8>?
     }
 
     /// The same bytes as `levels(_:)`, but each run of levels that `previous` holds with identical bits
     /// (price and size mantissa and scale, so identical text) is copied from its bytes instead of being
-    /// formatted again: consecutive books of an instrument differ in a few levels. `bounds` receives
-    /// the offsets of this message's levels in the same form, for the next one.
+    /// formatted again: consecutive books of an instrument differ in a few levels. `bounds` (room for
+    /// `levels.count + 1`) receives this message's offsets in the same form, for the next one.
+    /// Returns how many levels were copied.
     ///
     /// Levels are matched by a merge walk over both sides' price order (`isBid`: best is highest); the
     /// order only decides how much is found, never what is written.
     mutating func levels(
-        _ levels: UnsafeBufferPointer<BookLevel>, isBid: Bool, previous: WrittenLevels, bounds: inout [Int32],
-        copied: inout Int
-    ) {
-        bounds.removeAll(keepingCapacity: true)
-        copied = 0
+        _ levels: UnsafeBufferPointer<BookLevel>, isBid: Bool, previous: WrittenLevels, bounds: UnsafeMutablePointer<Int32>
+    ) -> Int {
         let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
-        let old = previous.levels
+        let n = levels.count
+        let new = levels.baseAddress
+        let old = previous.levels.baseAddress
         let oldBounds = previous.bounds
-        let m = previous.bytes == nil ? 0 : old.count
+        let m = previous.bytes == nil ? 0 : previous.levels.count
+        var copied = 0
+        var i = 0
         var j = 0
-        // Old levels [runStart, runEnd) matched by the latest new levels and not yet copied.
-        var runStart = 0
-        var runEnd = 0
         do {
             let pairs = Self.digitPairs
-            @inline(__always) func flush(_ w: inout JSONWriter, _ bounds: inout [Int32]) -> Bool {
-                guard runEnd > runStart else { return true }
-                let from = Int(oldBounds[runStart])
-                let length = Int(oldBounds[runEnd]) &- 1 &- from
-                guard w.count &+ length &+ 1 <= w.capacity else {
-                    w.overflowed = true
-                    return false
-                }
-                if !bounds.isEmpty {
-                    w.base[w.count] = UInt8(ascii: ",")
-                    w.count &+= 1
-                }
-                let shift = Int32(w.count &- from)
-                for k in runStart..<runEnd { bounds.append(oldBounds[k] &+ shift) }
-                (w.base + w.count).update(from: previous.bytes! + from, count: length)
-                w.count &+= length
-                copied &+= runEnd &- runStart
-                runStart = runEnd
-                return true
-            }
-            for i in levels.indices {
-                let level = levels[i]
+            while i < n {
+                let level = new.unsafelyUnwrapped[i]
                 if m > 0 {
-                    while j < m && (isBid ? old[j].price > level.price : old[j].price < level.price) { j &+= 1 }
+                    let old = old.unsafelyUnwrapped
+                    // Old levels better than this one are gone from the book (or cut off).
+                    while j < m && (isBid ? level.price < old[j].price : old[j].price < level.price) { j &+= 1 }
                     if j < m && old[j].hasSameBits(as: level) {
-                        if runEnd != j || runEnd == runStart {
-                            guard flush(&self, &bounds) else { return }
-                            runStart = j
+                        // The longest run that continues unchanged, copied in one go with its commas.
+                        var k = 1
+                        while i &+ k < n && j &+ k < m && old[j &+ k].hasSameBits(as: new.unsafelyUnwrapped[i &+ k]) { k &+= 1 }
+                        let from = Int(oldBounds[j])
+                        let length = Int(oldBounds[j &+ k]) &- 1 &- from
+                        guard count &+ length &+ 1 <= capacity else {
+                            overflowed = true
+                            return copied
                         }
-                        runEnd = j &+ 1
-                        j &+= 1
+                        if i > 0 {
+                            base[count] = UInt8(ascii: ",")
+                            count &+= 1
+                        }
+                        let shift = Int32(truncatingIfNeeded: count &- from)
+                        for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
+                        (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
+                        count &+= length
+                        copied &+= k
+                        i &+= k
+                        j &+= k
                         continue
                     }
                 }
-                guard flush(&self, &bounds), count + room <= capacity else {
+                guard count &+ room <= capacity else {
                     overflowed = true
-                    return
+                    return copied
                 }
                 var p = base + count
                 if i > 0 {
                     p[0] = UInt8(ascii: ",")
                     p += 1
                 }
-                bounds.append(Int32(p - base))
+                bounds[i] = Int32(truncatingIfNeeded: p - base)
                 p = Self.copy(Self.levelOpen, to: p)
                 p += Self.writeDecimal(level.price, to: p, pairs: pairs)
                 p = Self.copy(Self.levelMiddle, to: p)
                 p += Self.writeDecimal(level.size, to: p, pairs: pairs)
                 p[0] = UInt8(ascii: "}")
                 count = p + 1 - base
+                i &+= 1
             }
-            guard flush(&self, &bounds) else { return }
-            bounds.append(Int32(count &+ 1))
+            bounds[n] = Int32(truncatingIfNeeded: count &+ 1)
         }
+        return copied
     }
 
     static let levelOpen: StaticString = "{\"price\":"
