@@ -19,6 +19,11 @@ let package = Package(
         suite("CollectorBenchmarks", dependencies: ["Collector", "LoopbackPeers", "Exchanges", "Model"]),
         suite("ServeBenchmarks", dependencies: ["ExchangeServer", "Recording", "Model"]),
         suite("ReplayBenchmarks", dependencies: ["Simulation", "Stack", "Recording", "Exchanges", "Books", "Publishing", "Model"]),
+        // Not a suite: DirectReplay alone with a digest of its output, for callgrind (docs/replay-performance.md).
+        .executableTarget(
+            name: "ReplayProfile",
+            dependencies: ["Simulation", "Books", "Publishing", "Model"].map { .product(name: $0, package: "marketprism") },
+            path: "ReplayProfile"),
         // Shared helpers (thread CPU time, rates): `import BenchmarkSupport` in a suite.
         .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),
     ]

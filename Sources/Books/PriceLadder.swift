@@ -223,14 +223,36 @@ struct PriceLadder: Sendable {
         }
     }
 
-    /// Up to `n` levels, best first.
-    /// Replaces `out`'s contents with up to `n` levels, best first, keeping its storage.
+    /// Replaces `out`'s contents with up to `n` levels, best first, keeping its storage: the published
+    /// book is refilled for every message, so levels are copied chunk by chunk through pointers rather
+    /// than appended one at a time.
     func top(_ n: Int, into out: inout [BookLevel]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(Swift.min(Swift.max(n, 0), count))
-        forEachBestFirst(limit: n) { level in
-            out.append(level)
-            return true
+        let k = Swift.min(Swift.max(n, 0), count)
+        if out.count > k {
+            out.removeLast(out.count - k)
+        } else if out.count < k {
+            out.append(contentsOf: repeatElement(BookLevel(price: .zero, size: .zero), count: k - out.count))
+        }
+        guard k > 0 else { return }
+        out.withUnsafeMutableBufferPointer { destination in
+            levels.withUnsafeBufferPointer { source in
+                let to = destination.baseAddress!
+                let from = source.baseAddress!
+                var written = 0
+                var r = slots.count - 1
+                while written < k {
+                    let chunk = from + Int(slots[r]) * PriceLadder.chunkCapacity
+                    var i = Swift.min(Int(counts[r]), k - written)
+                    var top = Int(counts[r]) - 1
+                    while i > 0 {
+                        to[written] = chunk[top]
+                        written &+= 1
+                        top &-= 1
+                        i &-= 1
+                    }
+                    r -= 1
+                }
+            }
         }
     }
 

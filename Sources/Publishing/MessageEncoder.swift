@@ -40,13 +40,19 @@ public struct MessageEncoder: Sendable {
     /// Room for the whole message: the writer fills the result array in place, so this is an upper bound
     /// (a book level is at most 68 bytes), not a guess to be copied out of a scratch buffer.
     func payloadCapacity(_ event: PublishableEvent) -> Int {
-        if case .orderbook(let e) = event {
-            let depth = configuration.orderbookDepth
-            let levels = Swift.min(e.bids.count, depth) + Swift.min(e.asks.count, depth)
-            let names = e.instrument.native.utf8.count + e.instrument.base.utf8.count + e.instrument.quote.utf8.count
-            return 640 + 6 * names + levels * 68
-        }
+        if case .orderbook(let e) = event { return orderbookCapacity(e) }
         return 1024
+    }
+
+    func orderbookCapacity(_ e: OrderbookView) -> Int {
+        orderbookCapacity(e.instrument, bidCount: e.bids.count, askCount: e.asks.count)
+    }
+
+    func orderbookCapacity(_ instrument: Instrument, bidCount: Int, askCount: Int) -> Int {
+        let depth = configuration.orderbookDepth
+        let levels = Swift.min(bidCount, depth) + Swift.min(askCount, depth)
+        let names = instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count
+        return 640 + 6 * names + levels * 68
     }
 
     /// The fields every payload starts with, read out of the event in one pass.
@@ -77,23 +83,42 @@ public struct MessageEncoder: Sendable {
         encodePayload(event, Common(event), into: &w)
     }
 
-    func encodePayload(_ event: PublishableEvent, _ common: Common, into w: inout JSONWriter) {
+    /// The fields every payload starts with, from the opening brace to `collected_at_ns`.
+    @inline(__always)
+    func writeCommonFields(_ common: Common, into w: inout JSONWriter) {
+        writeIdentityFields(common.instrument, dataType: common.dataType, into: &w)
+        writeTimeFields(exchangeTime: common.exchangeTime, receiveTime: common.receiveTime, into: &w)
+    }
+
+    /// The fields that only depend on the instrument and the kind, from the opening brace to `"data_type"`.
+    @inline(__always)
+    func writeIdentityFields(_ instrument: Instrument, dataType: StaticString, into w: inout JSONWriter) {
         w.raw("{\"exchange_name\":")
-        w.string(common.instrument.venue.rawValue)
+        w.string(instrument.venue.rawValue)
         w.raw(",\"symbol_name\":")
-        w.symbol(of: common.instrument)
+        w.symbol(of: instrument)
         w.raw(",\"instrument_id\":")
-        w.string(common.instrument.native)
+        w.string(instrument.native)
         w.raw(",\"data_type\":\"")
-        w.raw(common.dataType)
-        w.raw("\",\"timestamp\":")
-        w.isoTime(common.exchangeTime)
+        w.raw(dataType)
+        w.byte(UInt8(ascii: "\""))
+    }
+
+    /// `timestamp` through `collected_at_ns`.
+    @inline(__always)
+    func writeTimeFields(exchangeTime: Instant, receiveTime: Instant, into w: inout JSONWriter) {
+        w.raw(",\"timestamp\":")
+        w.isoTime(exchangeTime)
         w.raw(",\"timestamp_ns\":")
-        w.integer(common.exchangeTime.nanoseconds)
+        w.integer(exchangeTime.nanoseconds)
         w.raw(",\"collected_at\":")
-        w.isoTime(common.receiveTime)
+        w.isoTime(receiveTime)
         w.raw(",\"collected_at_ns\":")
-        w.integer(common.receiveTime.nanoseconds)
+        w.integer(receiveTime.nanoseconds)
+    }
+
+    func encodePayload(_ event: PublishableEvent, _ common: Common, into w: inout JSONWriter) {
+        writeCommonFields(common, into: &w)
         switch event {
         case .trade(let e):
             w.raw(",\"trade_id\":")
@@ -106,12 +131,9 @@ public struct MessageEncoder: Sendable {
             w.raw(e.side == .buy ? "buy" : "sell")
             w.byte(UInt8(ascii: "\""))
         case .orderbook(let e):
-            w.raw(",\"last_update_id\":")
-            w.integer(e.sequence)
-            w.raw(",\"bids\":")
-            levels(e.bids, into: &w)
-            w.raw(",\"asks\":")
-            levels(e.asks, into: &w)
+            writeOrderbookFields(sequence: e.sequence, bids: e.bids, asks: e.asks, into: &w) { w, levels, _ in
+                w.levels(levels)
+            }
         case .ticker(let e):
             w.raw(",\"best_bid_price\":")
             w.optionalDecimal(e.bestBid?.price)
@@ -187,10 +209,20 @@ public struct MessageEncoder: Sendable {
         w.byte(UInt8(ascii: "}"))
     }
 
-    func levels(_ levels: [BookLevel], into w: inout JSONWriter) {
-        w.byte(UInt8(ascii: "["))
-        let n = min(levels.count, configuration.orderbookDepth)
-        levels.withUnsafeBufferPointer { w.levels(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+    /// An orderbook payload's own fields, both sides cut to the configured depth; `writeLevels` writes
+    /// one side's levels between the brackets (plainly, or copying what an earlier message wrote).
+    @inline(__always)
+    func writeOrderbookFields(
+        sequence: Int64, bids: [BookLevel], asks: [BookLevel], into w: inout JSONWriter,
+        writeLevels: (inout JSONWriter, UnsafeBufferPointer<BookLevel>, _ isBid: Bool) -> Void
+    ) {
+        w.raw(",\"last_update_id\":")
+        w.integer(sequence)
+        w.raw(",\"bids\":[")
+        let depth = configuration.orderbookDepth
+        bids.withUnsafeBufferPointer { writeLevels(&w, UnsafeBufferPointer(rebasing: $0.prefix(depth)), true) }
+        w.raw("],\"asks\":[")
+        asks.withUnsafeBufferPointer { writeLevels(&w, UnsafeBufferPointer(rebasing: $0.prefix(depth)), false) }
         w.byte(UInt8(ascii: "]"))
     }
 }

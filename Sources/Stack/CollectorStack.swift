@@ -18,6 +18,8 @@ public struct CollectorStack {
     private var bookIndex: [String: Int] = [:]
     /// Per book slot, the venue sequence of the last book published.
     private var lastPublishedSequence: [Int64?] = []
+    /// Per book slot, the encoder that copies unchanged level text from the slot's previous message.
+    private var bookEncoders: [IncrementalBookEncoder] = []
     public private(set) var publisher: PublisherCore
     var supervisor: ReconnectSupervisor
     private var fetcher: SnapshotFetcher
@@ -39,7 +41,7 @@ public struct CollectorStack {
     private var outputs: [AdapterOutput] = []
     private var bookEffects: [BookSyncEffect] = []
     private var publisherEffects: [PublisherCore.Effect] = []
-    /// The published book's levels, refilled for every book (the view holding them dies with the publish).
+    /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
     private var topBids: [BookLevel] = []
     private var topAsks: [BookLevel] = []
 
@@ -113,10 +115,12 @@ public struct CollectorStack {
         let keep = connections[c].keepalive.received(.data, at: now)
         if !keep.isEmpty { runWatchdog(keep, connection: id, at: now) }
         let primary = supervisor.current == id
-        outputs.removeAll(keepingCapacity: true)
         adapter.parse(frame: frame, receivedAt: now, into: &outputs)
-        for i in outputs.indices {
-            handle(outputs[i], on: id, primary: primary, at: now)
+        // Outputs are moved out of the scratch array, not copied (a copy retains every array and
+        // string in the event), and the array is left empty for the next frame.
+        if outputs.count > 1 { outputs.reverse() }
+        while let output = outputs.popLast() {
+            handle(output, on: id, primary: primary, at: now)
         }
         if !publisherEffects.isEmpty { drainPublisher(at: now) }
         pumpRest(at: now)
@@ -249,14 +253,17 @@ public struct CollectorStack {
     // MARK: - Frames
 
     @inline(__always)
-    private mutating func handle(_ output: AdapterOutput, on id: ConnectionID, primary: Bool, at now: Instant) {
-        switch output {
+    private mutating func handle(_ output: consuming AdapterOutput, on id: ConnectionID, primary: Bool, at now: Instant) {
+        switch consume output {
         case .event(let event):
-            if case .book(let update) = event {
+            switch consume event {
+            case .book(let update):
                 applyBook(update, at: now)
-            } else if primary, let publishable = PublishableEvent(event) {
-                counters.eventsPublished += 1
-                publisher.handle(.publish(publishable), at: now, into: &publisherEffects)
+            case let other:
+                if primary, let publishable = PublishableEvent(other) {
+                    counters.eventsPublished += 1
+                    publisher.handle(.publish(publishable), at: now, into: &publisherEffects)
+                }
             }
         case .subscribed:
             counters.subscribeAcks += 1
@@ -285,6 +292,7 @@ public struct CollectorStack {
         books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
                                  okxProtocol: configuration.okxBookProtocol))
         lastPublishedSequence.append(nil)
+        bookEncoders.append(IncrementalBookEncoder(encoder: publisher.encoder))
         bookIndex[instrument.native] = books.count - 1
         return books.count - 1
     }
@@ -308,16 +316,13 @@ public struct CollectorStack {
                 if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
                 lastPublishedSequence[i] = sequence
                 guard books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks) else { continue }
-                var view = OrderbookView(
-                    instrument: update.instrument, bids: [], asks: [], sequence: update.sequence.last,
-                    exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
-                swap(&view.bids, &topBids)
-                swap(&view.asks, &topAsks)
                 counters.booksPublished += 1
-                publisher.handle(.publish(.orderbook(view)), at: now, into: &publisherEffects)
-                // The encoder copied the levels into the message: take the arrays back for the next book.
-                swap(&view.bids, &topBids)
-                swap(&view.asks, &topAsks)
+                // The bytes `.publish(.orderbook(view))` would give, mostly copied from the slot's last
+                // message; the encoder keeps the two arrays and hands back the ones it held.
+                let message = bookEncoders[i].encode(
+                    update.instrument, bids: &topBids, asks: &topAsks, sequence: update.sequence.last,
+                    exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
+                publisher.handle(.publishEncoded(message), at: now, into: &publisherEffects)
             case .requestSnapshot(let instrument, let reason):
                 var request = adapter.snapshotRequest(for: instrument)
                 if let base = configuration.restBaseURLOverride { request.host = base }

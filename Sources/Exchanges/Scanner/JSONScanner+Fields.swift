@@ -78,10 +78,46 @@ extension JSONScanner {
         return d
     }
 
+    /// One pass over the common case, `"-?digits"` quoted or bare with at most 18 digits (no overflow
+    /// possible), giving what `int64(readScalar())` gives; nil (position unchanged) for anything else,
+    /// which then takes the general path. Ids and times are in every frame, so scanning them twice
+    /// (once for the extent, once for the value, with an overflow check per digit) was worth avoiding.
+    @inlinable @inline(__always)
+    mutating func plainInt64() -> Int64? {
+        let n = bytes.count
+        var i = position
+        let quoted = i < n && bytes[i] == UInt8(ascii: "\"")
+        if quoted { i &+= 1 }
+        let negative = i < n && bytes[i] == UInt8(ascii: "-")
+        if negative { i &+= 1 }
+        var value: Int64 = 0
+        let first = i
+        while i < n {
+            let d = bytes[i] &- 48
+            if d >= 10 { break }
+            value = value &* 10 &+ Int64(d)
+            i &+= 1
+        }
+        let digits = i &- first
+        guard digits > 0 && digits <= 18 else { return nil }
+        if quoted {
+            guard i < n && bytes[i] == UInt8(ascii: "\"") else { return nil }
+            i &+= 1
+        } else if i < n {
+            let c = bytes[i]
+            if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") {
+                return nil
+            }
+        }
+        position = i
+        return negative ? 0 &- value : value
+    }
+
     /// An integer sent as a number or a numeric string.
     @inlinable
     public mutating func int64Value(_ field: StaticString) throws(FrameError) -> Int64 {
         skipWhitespace()
+        if let v = plainInt64() { return v }
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number, let v = int64(s.range) else {
@@ -94,6 +130,7 @@ extension JSONScanner {
     @inlinable
     public mutating func optionalInt64Value(_ field: StaticString) throws(FrameError) -> Int64? {
         skipWhitespace()
+        if let v = plainInt64() { return v }
         let at = position
         let s = try readScalar(field: field)
         if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
