@@ -366,14 +366,8 @@ public struct JSONWriter {
         var m = value.mantissa.magnitude
         let scale = Int(value.scale)
         let sign = value.mantissa < 0 ? 1 : 0
-        var digits = 1
-        var limit: UInt64 = 10
-        while digits < 19 && m >= limit {
-            digits &+= 1
-            limit &*= 10
-        }
         // At least one digit before the point ("0.005").
-        let integerDigits = Swift.max(digits &- scale, 1)
+        let integerDigits = Swift.max(digitCount(m) &- scale, 1)
         let total = sign &+ integerDigits &+ (scale > 0 ? scale &+ 1 : 0)
         if sign == 1 { p[0] = UInt8(ascii: "-") }
         var i = total
