@@ -243,6 +243,7 @@ public final class Simulator {
         var status: UInt16?
         var payload: [UInt8]
         var stream: UInt32 = 0
+        var method: String? = nil
     }
 
     private func read(_ reader: RecordingReader) throws(ReplayError) -> PendingRecord? {
@@ -255,6 +256,9 @@ public final class Simulator {
                     return PendingRecord(kind: .restResponse, wallNs: v.wallNs, url: v.url, status: v.status, payload: Array(v.payload))
                 case .connect where followsRecordedInstants:
                     return PendingRecord(kind: .connect, wallNs: v.wallNs, url: nil, status: nil, payload: [], stream: v.stream)
+                case .restRequest where followsRecordedInstants && v.url == RecordedFeed.subscriptionChangeURL:
+                    return PendingRecord(kind: .restRequest, wallNs: v.wallNs, url: v.url, status: nil, payload: Array(v.payload),
+                                         stream: v.stream, method: v.method)
                 case .disconnect where followsRecordedInstants:
                     return PendingRecord(kind: .disconnect, wallNs: v.wallNs, url: nil, status: v.closeCode, payload: [], stream: v.stream)
                 default:
@@ -324,6 +328,8 @@ public final class Simulator {
             connectRecordReached(stream: record.stream)
         case .disconnect:
             disconnectRecordReached(stream: record.stream, code: record.status)
+        case .restRequest:
+            subscriptionChangeRecordReached(method: record.method, body: record.payload)
         default:
             break
         }
@@ -342,6 +348,12 @@ public final class Simulator {
         afterStackCall()
     }
 
+    /// Whether `id` opened at a `connect` record of the collector's own recording (so what the venue sent on
+    /// it is in the recording).
+    func isOnRecord(_ id: ConnectionID) -> Bool {
+        followsRecordedInstants && connectionOfStream.values.contains(id)
+    }
+
     /// A `disconnect` record followed by another `connect`: the venue ended the connection (closed it with
     /// the recorded code, or dropped it without one) and the collector dialled again. The last disconnect,
     /// with no connect after it, is the collector shutting down: the stack was not told, and is not now.
@@ -353,6 +365,16 @@ public final class Simulator {
         connections[c].open = false
         currentSourceNs = nowNs
         stack.connectionLost(id, cause: code.map { .closedByPeer(code: Int($0)) } ?? .transportError, at: stackNow)
+        afterStackCall()
+    }
+
+    /// A subscription changed at run time (API or NATS command), at the instant the live stack took it:
+    /// the body names the pairs, `POST` added them, `DELETE` removed them.
+    private func subscriptionChangeRecordReached(method: String?, body: [UInt8]) {
+        guard let delta = Subscription.fromJSON(String(decoding: body, as: UTF8.self)) else { return }
+        currentSourceNs = nowNs
+        _ = stack.changeSubscription(
+            adding: method == "POST" ? delta.entries : [], removing: method == "DELETE" ? delta.entries : [], at: stackNow)
         afterStackCall()
     }
 
@@ -602,7 +624,7 @@ public final class Simulator {
             if withholdsKeepalive() {
                 markWithheld("withheld a server ping")
             } else if feed.venue == .deribit {
-                if connections[c].heartbeatEnabled {
+                if connections[c].heartbeatEnabled && !isOnRecord(id) {
                     route(Array(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#.utf8), to: id, sourceNs: nowNs)
                 }
             } else {
@@ -723,6 +745,9 @@ public final class Simulator {
     /// What the exchange does with a frame the collector sent: keepalives and (re)subscriptions.
     private func exchangeReceives(_ frame: [UInt8], on id: ConnectionID) {
         guard let c = connections.firstIndex(where: { $0.id == id && $0.open }) else { return }
+        // On a connection of the collector's own recording the venue's answers (pongs, acks, the book it
+        // sent after a resubscription) are recorded frames: it says nothing more of its own.
+        if isOnRecord(id) { return }
         if frame == Array("ping".utf8) {
             if withholdsKeepalive() {
                 markWithheld("withheld a pong")
