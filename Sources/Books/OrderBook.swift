@@ -12,6 +12,8 @@ public struct OrderBook: Sendable {
     public private(set) var priceScale: UInt8
     @usableFromInline var bidLadder = PriceLadder()
     @usableFromInline var askLadder = PriceLadder()
+    /// The last OKX checksum's text, reused for the next one (not part of the book's value).
+    var checksumText = OKXChecksumText()
 
     /// `capacity` reserves room per side (venues send up to 5000 levels a side).
     public init(priceScale: UInt8 = 0, capacity: Int = 0) {

@@ -17,46 +17,54 @@ extension FixedDecimal {
 
     /// Writes the same text as `description` into raw memory with no allocation, returning the byte count.
     /// `buffer` must have room for `maxTextLength` bytes.
-    /// For per-message hot paths (book checksums).
+    /// For per-message hot paths (book checksums): right to left, two digits per division, and no
+    /// global table behind a lazy initializer (its check ran per digit before).
     @inlinable
     public func writeText(into buffer: UnsafeMutablePointer<UInt8>) -> Int {
         var m = mantissa.magnitude
-        var digitCount = 1
-        while digitCount < 19 && m >= UInt64(powersOfTen[digitCount]) { digitCount += 1 }
         let s = Int(scale)
-        var n = 0
-        if mantissa < 0 {
-            buffer[0] = UInt8(ascii: "-")
-            n = 1
+        let sign = mantissa < 0 ? 1 : 0
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 19 && m >= limit {
+            digits &+= 1
+            limit &*= 10
         }
-        // Digits to print: at least one before the point.
-        let printed = Swift.max(digitCount, s + 1)
-        let integerDigits = printed - s
-        // Write all digits right-aligned starting one byte late, then slide the integer part
-        // left by one to open the point's place.
-        let start = n + (s > 0 ? 1 : 0)
-        var at = start + printed
-        Self.digitPairs.withUnsafeBufferPointer { pairs in
-            var left = printed
+        // At least one digit before the point ("0.005").
+        let integerDigits = Swift.max(digits &- s, 1)
+        let total = sign &+ integerDigits &+ (s > 0 ? s &+ 1 : 0)
+        if sign == 1 { buffer[0] = UInt8(ascii: "-") }
+        let pairs = fixedDecimalDigitPairs.utf8Start
+        var at = total
+        @inline(__always) func digitRun(_ n: Int) {
+            var left = n
             while left >= 2 {
                 let q = m / 100
-                let r = Int(m &- q &* 100)
-                at -= 2
-                buffer[at] = pairs[2 * r]
-                buffer[at + 1] = pairs[2 * r + 1]
+                let r = Int(truncatingIfNeeded: m &- q &* 100) &* 2
+                at &-= 2
+                buffer[at] = pairs[r]
+                buffer[at &+ 1] = pairs[r &+ 1]
                 m = q
-                left -= 2
+                left &-= 2
             }
             if left == 1 {
-                at -= 1
-                buffer[at] = UInt8(truncatingIfNeeded: m % 10) &+ 48
+                let q = m / 10
+                at &-= 1
+                buffer[at] = UInt8(truncatingIfNeeded: m &- q &* 10) &+ 48
+                m = q
             }
         }
         if s > 0 {
-            for j in 0..<integerDigits { buffer[n + j] = buffer[start + j] }
-            buffer[n + integerDigits] = UInt8(ascii: ".")
-            return n + integerDigits + 1 + s
+            digitRun(s)
+            at &-= 1
+            buffer[at] = UInt8(ascii: ".")
         }
-        return n + printed
+        digitRun(integerDigits)
+        return total
     }
 }
+
+/// "00" "01" ... "99" as a literal: its bytes need no initializer, so reading them costs no check.
+@usableFromInline
+let fixedDecimalDigitPairs: StaticString =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"

@@ -1,0 +1,159 @@
+import Model
+
+/// The text of a book's last OKX checksum and where each level's `price:size` sits in it, so the next
+/// checksum copies the levels that did not change instead of formatting their decimals again.
+///
+/// Why: legacy OKX books carry a checksum on every message, over the top 25 levels a side (about
+/// 1 KB of text), while a message changes a few levels; formatting 100 decimals per message was most
+/// of an OKX replay's book work. Only a level with identical bits (price and size mantissa and
+/// scale, hence identical text) is copied, so what came before changes speed, never the checksum.
+struct OKXChecksumText: Sendable {
+    /// The last checksum's text, `bid1price:bid1size:ask1price:ask1size:...`, in its first `length` bytes.
+    var bytes: [UInt8] = []
+    var length = 0
+    var bids = Side()
+    var asks = Side()
+    /// The text being built (only ever grown, so steady state allocates nothing), swapped with `bytes`.
+    var next: [UInt8] = []
+
+    struct Side: Sendable {
+        /// The levels that entered the last checksum, best first, and where each one's `price:size`
+        /// starts and ends in `bytes`.
+        var levels: [BookLevel] = []
+        var starts: [Int32] = []
+        var ends: [Int32] = []
+        /// Scratch for the next checksum (the place arrays are only ever grown).
+        var nextLevels: [BookLevel] = []
+        var nextStarts: [Int32] = []
+        var nextEnds: [Int32] = []
+    }
+
+    /// The checksum `OKXChecksum.compute(book)` gives, from text mostly copied out of the last one.
+    mutating func checksum(_ book: OrderBook) -> Int32 {
+        book.bidLadder.top(OKXChecksum.depth, into: &bids.nextLevels)
+        book.askLadder.top(OKXChecksum.depth, into: &asks.nextLevels)
+        let room = 2 * FixedDecimal.maxTextLength + 2
+        let levelCount = bids.nextLevels.count + asks.nextLevels.count
+        if next.count < levelCount * room { next = [UInt8](repeating: 0, count: levelCount * room) }
+        bids.makeRoom()
+        asks.makeRoom()
+        let written = next.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { previous in
+                bids.pointers { bids in
+                    asks.pointers { asks in
+                        Self.write(into: out.baseAddress!, from: previous.baseAddress, bids: bids, asks: asks)
+                    }
+                }
+            }
+        }
+        swap(&bytes, &next)
+        length = written
+        swap(&bids.levels, &bids.nextLevels)
+        swap(&bids.starts, &bids.nextStarts)
+        swap(&bids.ends, &bids.nextEnds)
+        swap(&asks.levels, &asks.nextLevels)
+        swap(&asks.starts, &asks.nextStarts)
+        swap(&asks.ends, &asks.nextEnds)
+        let crc = bytes.withUnsafeBytes { CRC32.updateSliced(0, UnsafeRawBufferPointer(rebasing: $0.prefix(written))) }
+        return Int32(bitPattern: crc)
+    }
+
+    /// One side's arrays as pointers for the writer.
+    struct SidePointers {
+        var old: UnsafeBufferPointer<BookLevel>
+        var oldStarts: UnsafePointer<Int32>
+        var oldEnds: UnsafePointer<Int32>
+        var new: UnsafeBufferPointer<BookLevel>
+        var newStarts: UnsafeMutablePointer<Int32>
+        var newEnds: UnsafeMutablePointer<Int32>
+        /// The merge walk's position in `old`.
+        var cursor = 0
+    }
+
+    /// Writes the interleaved text at `out` and returns its length; `previous` is the last text.
+    static func write(
+        into out: UnsafeMutablePointer<UInt8>, from previous: UnsafePointer<UInt8>?, bids: SidePointers, asks: SidePointers
+    ) -> Int {
+        var bids = bids
+        var asks = asks
+        var n = 0
+        let longest = Swift.max(bids.new.count, asks.new.count)
+        for rank in 0..<longest {
+            if rank < bids.new.count { level(rank, isBid: true, &bids, out, &n, previous) }
+            if rank < asks.new.count { level(rank, isBid: false, &asks, out, &n, previous) }
+        }
+        return n
+    }
+
+    /// Level `rank`'s `price:size` (after a `:` unless it is the first text), copied from the last
+    /// text when it held the same level.
+    @inline(__always)
+    static func level(
+        _ rank: Int, isBid: Bool, _ side: inout SidePointers, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int,
+        _ previous: UnsafePointer<UInt8>?
+    ) {
+        let level = side.new[rank]
+        if n > 0 {
+            out[n] = UInt8(ascii: ":")
+            n &+= 1
+        }
+        side.newStarts[rank] = Int32(truncatingIfNeeded: n)
+        let old = side.old
+        // Levels better than this one are gone; the first not better is the candidate.
+        while side.cursor < old.count
+            && (isBid ? level.price < old[side.cursor].price : old[side.cursor].price < level.price)
+        {
+            side.cursor &+= 1
+        }
+        if let previous, side.cursor < old.count {
+            let candidate = old[side.cursor]
+            if candidate.price.mantissa == level.price.mantissa && candidate.size.mantissa == level.size.mantissa
+                && candidate.price.scale == level.price.scale && candidate.size.scale == level.size.scale
+            {
+                let from = Int(side.oldStarts[side.cursor])
+                let count = Int(side.oldEnds[side.cursor]) &- from
+                (out + n).update(from: previous + from, count: count)
+                n &+= count
+                side.newEnds[rank] = Int32(truncatingIfNeeded: n)
+                side.cursor &+= 1
+                return
+            }
+        }
+        n &+= level.price.writeText(into: out + n)
+        out[n] = UInt8(ascii: ":")
+        n &+= 1
+        n &+= level.size.writeText(into: out + n)
+        side.newEnds[rank] = Int32(truncatingIfNeeded: n)
+    }
+}
+
+extension OKXChecksumText.Side {
+    mutating func makeRoom() {
+        if nextStarts.count < nextLevels.count {
+            nextStarts = [Int32](repeating: 0, count: nextLevels.count)
+            nextEnds = nextStarts
+        }
+    }
+
+    /// The side's arrays as pointers for the writer, which fills `nextStarts` and `nextEnds`.
+    mutating func pointers<R>(_ body: (OKXChecksumText.SidePointers) -> R) -> R {
+        levels.withUnsafeBufferPointer { old in
+            starts.withUnsafeBufferPointer { oldStarts in
+                ends.withUnsafeBufferPointer { oldEnds in
+                    nextLevels.withUnsafeBufferPointer { new in
+                        nextStarts.withUnsafeMutableBufferPointer { newStarts in
+                            nextEnds.withUnsafeMutableBufferPointer { newEnds in
+                                // An empty old side has no place to read: any valid pointer stands in.
+                                let none = UnsafePointer(newStarts.baseAddress ?? UnsafeMutablePointer(bitPattern: 4)!)
+                                return body(.init(
+                                    old: old, oldStarts: oldStarts.baseAddress ?? none, oldEnds: oldEnds.baseAddress ?? none,
+                                    new: new, newStarts: newStarts.baseAddress ?? UnsafeMutablePointer(mutating: none),
+                                    newEnds: newEnds.baseAddress ?? UnsafeMutablePointer(mutating: none)))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
