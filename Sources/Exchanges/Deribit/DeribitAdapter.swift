@@ -253,33 +253,68 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         var f = true
         var channel: Range<Int>?
         var dataAt: Int?
+        // Deribit sends `channel` before `data`: the data is then parsed where it stands, in the one
+        // pass over the frame. Anything else (data first, an unknown channel, data that fails to
+        // parse) takes the deferred path below, which reports exactly what it always reported.
+        var parsedInPlace = false
+        var inPlaceAllowed = true
+        let mark = out.count
         while let k = try s.nextKey(&f) {
-            if s.matches(k, "channel") {
+            let isChannel = s.matches(k, "channel")
+            if isChannel || s.matches(k, "data"), channel != nil && dataAt != nil {
+                // A repeated key: the last one counts, as on the deferred path.
+                if parsedInPlace { out.removeSubrange(mark...) }
+                parsedInPlace = false
+                inPlaceAllowed = false
+            }
+            if isChannel {
                 channel = try s.readString(field: "channel")
             } else if s.matches(k, "data") {
                 dataAt = s.position
+                if inPlaceAllowed, let channel, let stream = stream(s, channel) {
+                    do {
+                        try parseData(stream, channel: channel, &s, receivedAt: receivedAt, out: &out)
+                        parsedInPlace = true
+                        continue
+                    } catch {
+                        out.removeSubrange(mark...)
+                        s.position = dataAt!
+                        inPlaceAllowed = false
+                    }
+                }
                 try s.skipValue()
             } else {
                 try s.skipValue()
             }
         }
+        if parsedInPlace { return }
         let end = s.position
         guard let channel, let dataAt else { throw FrameError(.missingField, field: "channel", offset: start) }
-        let stream: Stream
-        if s.hasPrefix(channel, "book.") {
-            stream = .book
-        } else if s.hasPrefix(channel, "trades.") {
-            stream = .trades
-        } else if s.hasPrefix(channel, "ticker.") {
-            stream = .ticker
-        } else if s.hasPrefix(channel, "chart.trades.") {
-            var dot = channel.upperBound
-            while dot > channel.lowerBound && s.bytes[dot - 1] != UInt8(ascii: ".") { dot -= 1 }
-            stream = .chart(interval: Self.interval(resolution: s.text(dot..<channel.upperBound)))
-        } else {
+        guard let stream = stream(s, channel) else {
             throw FrameError(.unknownChannel(s.text(channel)), field: "channel", offset: channel.lowerBound)
         }
         s.position = dataAt
+        try parseData(stream, channel: channel, &s, receivedAt: receivedAt, out: &out)
+        s.position = end
+    }
+
+    /// The stream a notification channel names, nil if unknown.
+    func stream(_ s: JSONScanner, _ channel: Range<Int>) -> Stream? {
+        if s.hasPrefix(channel, "book.") { return .book }
+        if s.hasPrefix(channel, "trades.") { return .trades }
+        if s.hasPrefix(channel, "ticker.") { return .ticker }
+        if s.hasPrefix(channel, "chart.trades.") {
+            var dot = channel.upperBound
+            while dot > channel.lowerBound && s.bytes[dot - 1] != UInt8(ascii: ".") { dot -= 1 }
+            return .chart(interval: Self.interval(resolution: s.text(dot..<channel.upperBound)))
+        }
+        return nil
+    }
+
+    /// A notification's `data` value, the scanner at its start.
+    mutating func parseData(
+        _ stream: Stream, channel: Range<Int>, _ s: inout JSONScanner, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
         switch stream {
         case .book:
             out.append(.event(.book(try parseBook(&s, instrument: nil, receivedAt: receivedAt))))
@@ -296,7 +331,6 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
             let i = try catalog.require(s, name)
             out.append(.event(.kline(try parseChart(&s, instrument: i, interval: interval, receivedAt: receivedAt))))
         }
-        s.position = end
     }
 
     /// `[action, price, amount]` (`new`/`change`/`delete`; delete means size 0) or `[price, amount]`.
