@@ -12,13 +12,10 @@ import Recording
 /// Not thread-safe: the feed calls it under its lock, in the order it calls the stack.
 public final class FeedRecorder {
     /// REST responses share one stream id, apart from the websocket connections.
-    public static let restStream: UInt32 = 1_000_000
-    /// Subscription changes made at run time (API or NATS command), labelled `control`.
-    public static let controlStream: UInt32 = 1_000_001
-    /// The URL of a subscription change record: a `rest_request` on `controlStream` whose method is
-    /// `POST` (subscribe) or `DELETE` (unsubscribe) and whose body is the pairs that changed, in the
-    /// header's subscription JSON (`Subscription.json`), at the instant the stack took the change.
-    public static let subscriptionChangeURL = "marketprism:subscriptions"
+    public static let restStream = CollectorStreams.rest
+    /// Subscription changes made at run time (API or NATS command).
+    public static let controlStream = CollectorStreams.control
+    public static let subscriptionChangeURL = CollectorStreams.subscriptionChangeURL
 
     public let path: String
     private let writer: RecordingWriter

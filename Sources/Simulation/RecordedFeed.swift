@@ -56,10 +56,9 @@ public struct RecordedFeed: Sendable {
 
     /// The collector's recorder puts the REST responses the stack used on this stream, labelled `rest`
     /// in the header (docs/collector.md): the mark of a recording made by the collector.
-    public static let stackRESTStream: UInt32 = 1_000_000
-    /// The URL of the collector's record of a subscription changed at run time (a `rest_request` on its
-    /// control stream; method `POST` added, `DELETE` removed the pairs in the body; docs/collector.md).
-    public static let subscriptionChangeURL = "marketprism:subscriptions"
+    public static let stackRESTStream = CollectorStreams.rest
+    /// The URL of the collector's record of a subscription changed at run time (docs/collector.md).
+    public static let subscriptionChangeURL = CollectorStreams.subscriptionChangeURL
 
     /// Reads the recording once; `visit` sees every record of that pass (a server that keeps the frames
     /// in memory takes them here instead of reading the file again).
