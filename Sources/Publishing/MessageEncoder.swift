@@ -93,9 +93,9 @@ public struct MessageEncoder: Sendable {
     /// The fields that only depend on the instrument and the kind, from the opening brace to `"data_type"`.
     @inline(__always)
     func writeIdentityFields(_ instrument: Instrument, dataType: StaticString, into w: inout JSONWriter) {
-        w.raw("{\"exchange_name\":")
-        w.string(instrument.venue.rawValue)
-        w.raw(",\"symbol_name\":")
+        w.raw("{\"exchange_name\":\"")
+        w.raw(instrument.venue.name)
+        w.raw("\",\"symbol_name\":")
         w.symbol(of: instrument)
         w.raw(",\"instrument_id\":")
         w.string(instrument.native)
