@@ -82,8 +82,8 @@ public struct IncrementalBookEncoder: Sendable {
         swap(&askBounds, &spareAskBounds)
         Self.makeRoom(&bidBounds, for: Swift.min(newBids.count, depth))
         Self.makeRoom(&askBounds, for: Swift.min(newAsks.count, depth))
-        // A sequenced id is the cached prefix and the sequence; anything else goes through `MessageId`.
-        let idEvent: PublishableEvent? = sequence != 0 && !idPrefix.isEmpty ? nil : .orderbook(
+        // A sequenced id is the cached prefix and the sequence; an unsequenced one goes through `MessageId`.
+        let idEvent: PublishableEvent? = sequence != 0 ? nil : .orderbook(
             OrderbookView(instrument: instrument, bids: [], asks: [], sequence: sequence, exchangeTime: exchangeTime, receiveTime: receiveTime))
         let capacity = encoder.orderbookCapacity(instrument, bidCount: newBids.count, askCount: newAsks.count)
         let storage = previous.withUnsafeBufferPointer { previousBytes in
@@ -147,21 +147,8 @@ public struct IncrementalBookEncoder: Sendable {
         identity = JSONWriter.bytes(capacity: 128 + 6 * (instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count)) {
             encoder.writeIdentityFields(instrument, dataType: "orderbook", into: &$0)
         }
-        // The id of a sequenced book ends in its sequence: confirmed on two ids, else ids are written in full.
-        func id(_ sequence: Int64) -> [UInt8] {
-            JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count) {
-                MessageId.write(
-                    for: .orderbook(OrderbookView(instrument: instrument, bids: [], asks: [], sequence: sequence, exchangeTime: .zero, receiveTime: .zero)),
-                    instrument: instrument, into: &$0)
-            }
-        }
-        let one = id(1)
-        let many = id(1_234_567)
-        idPrefix = []
-        if one.last == UInt8(ascii: "1"), many.count == one.count + 6, many.starts(with: one.dropLast()),
-            many.suffix(7).elementsEqual("1234567".utf8)
-        {
-            idPrefix = Array(one.dropLast())
+        idPrefix = JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count) {
+            MessageId.writeSequencedBookPrefix(instrument, into: &$0)
         }
         cachedInstrument = instrument
     }

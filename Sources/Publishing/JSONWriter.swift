@@ -192,41 +192,33 @@ public struct JSONWriter {
     /// A decimal integer.
     public mutating func integer(_ value: Int64) {
         if value < 0 { byte(UInt8(ascii: "-")) }
-        unsigned(value.magnitude, minimumDigits: 1)
+        unsigned(value.magnitude)
     }
 
-    /// Digits of `value`, left-padded with zeros to `minimumDigits`, written in place two at a time.
+    /// Digits of `value`, written in place right to left, two at a time.
     @inline(__always)
-    mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
-        let width = max(Self.digitCount(value), minimumDigits)
+    mutating func unsigned(_ value: UInt64) {
+        let width = DecimalDigits.count(value)
         guard count + width <= capacity else {
             overflowed = true
             return
         }
         var v = value
         var i = count + width
-        do {
-            let table = Self.digitPairs
-            while v >= 100 {
-                let pair = Int(v % 100) &* 2
-                v /= 100
-                i &-= 2
-                base[i] = table[pair]
-                base[i &+ 1] = table[pair &+ 1]
-            }
-            if v >= 10 {
-                let pair = Int(v) &* 2
-                i &-= 2
-                base[i] = table[pair]
-                base[i &+ 1] = table[pair &+ 1]
-            } else {
-                i &-= 1
-                base[i] = UInt8(truncatingIfNeeded: v) &+ 48
-            }
+        let table = DecimalDigits.pairs
+        while v >= 100 {
+            let pair = Int(v % 100) &* 2
+            v /= 100
+            i &-= 2
+            base[i] = table[pair]
+            base[i &+ 1] = table[pair &+ 1]
         }
-        while i > count {
-            i &-= 1
-            base[i] = 48
+        if v >= 10 {
+            let pair = Int(v) &* 2
+            base[i &- 2] = table[pair]
+            base[i &- 1] = table[pair &+ 1]
+        } else {
+            base[i &- 1] = UInt8(truncatingIfNeeded: v) &+ 48
         }
         count &+= width
     }
@@ -238,32 +230,29 @@ public struct JSONWriter {
             overflowed = true
             return
         }
-        count &+= Self.writeDecimal(value, to: base + count, pairs: Self.digitPairs)
+        count &+= value.writeText(into: base + count)
     }
 
     /// Book levels as `{"price":P,"quantity":Q}`, comma-separated: a book message is mostly this, so
-    /// one room check per level and the digit table fetched once per call.
+    /// one room check per level.
     public mutating func levels(_ levels: UnsafeBufferPointer<BookLevel>) {
         let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
-        do {
-            let pairs = Self.digitPairs
-            for i in levels.indices {
-                guard count + room <= capacity else {
-                    overflowed = true
-                    return
-                }
-                var p = base + count
-                if i > 0 {
-                    p[0] = UInt8(ascii: ",")
-                    p += 1
-                }
-                p = Self.copy(Self.levelOpen, to: p)
-                p += Self.writeDecimal(levels[i].price, to: p, pairs: pairs)
-                p = Self.copy(Self.levelMiddle, to: p)
-                p += Self.writeDecimal(levels[i].size, to: p, pairs: pairs)
-                p[0] = UInt8(ascii: "}")
-                count = p + 1 - base
+        for i in levels.indices {
+            guard count + room <= capacity else {
+                overflowed = true
+                return
             }
+            var p = base + count
+            if i > 0 {
+                p[0] = UInt8(ascii: ",")
+                p += 1
+            }
+            p = Self.copy(Self.levelOpen, to: p)
+            p += levels[i].price.writeText(into: p)
+            p = Self.copy(Self.levelMiddle, to: p)
+            p += levels[i].size.writeText(into: p)
+            p[0] = UInt8(ascii: "}")
+            count = p + 1 - base
         }
     }
 
@@ -295,58 +284,55 @@ public struct JSONWriter {
         var copied = 0
         var i = 0
         var j = 0
-        do {
-            let pairs = Self.digitPairs
-            while i < n {
-                let level = new.unsafelyUnwrapped[i]
-                if m > 0 {
-                    let old = old.unsafelyUnwrapped
-                    // Old levels better than this one are gone from the book (or cut off).
-                    while j < m && (isBid ? level.price < old[j].price : old[j].price < level.price) { j &+= 1 }
-                    if j < m && old[j].hasSameBits(as: level) {
-                        // The longest run that continues unchanged, copied in one go with its commas.
-                        var k = 1
-                        while i &+ k < n && j &+ k < m && old[j &+ k].hasSameBits(as: new.unsafelyUnwrapped[i &+ k]) { k &+= 1 }
-                        let from = Int(oldBounds[j])
-                        let length = Int(oldBounds[j &+ k]) &- 1 &- from
-                        guard count &+ length &+ 1 <= capacity else {
-                            overflowed = true
-                            return copied
-                        }
-                        if i > 0 {
-                            base[count] = UInt8(ascii: ",")
-                            count &+= 1
-                        }
-                        let shift = Int32(truncatingIfNeeded: count &- from)
-                        for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
-                        (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
-                        count &+= length
-                        copied &+= k
-                        i &+= k
-                        j &+= k
-                        continue
+        while i < n {
+            let level = new.unsafelyUnwrapped[i]
+            if m > 0 {
+                let old = old.unsafelyUnwrapped
+                // Old levels better than this one are gone from the book (or cut off).
+                while j < m && (isBid ? level.price < old[j].price : old[j].price < level.price) { j &+= 1 }
+                if j < m && old[j].hasSameBits(as: level) {
+                    // The longest run that continues unchanged, copied in one go with its commas.
+                    var k = 1
+                    while i &+ k < n && j &+ k < m && old[j &+ k].hasSameBits(as: new.unsafelyUnwrapped[i &+ k]) { k &+= 1 }
+                    let from = Int(oldBounds[j])
+                    let length = Int(oldBounds[j &+ k]) &- 1 &- from
+                    guard count &+ length &+ 1 <= capacity else {
+                        overflowed = true
+                        return copied
                     }
+                    if i > 0 {
+                        base[count] = UInt8(ascii: ",")
+                        count &+= 1
+                    }
+                    let shift = Int32(truncatingIfNeeded: count &- from)
+                    for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
+                    (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
+                    count &+= length
+                    copied &+= k
+                    i &+= k
+                    j &+= k
+                    continue
                 }
-                guard count &+ room <= capacity else {
-                    overflowed = true
-                    return copied
-                }
-                var p = base + count
-                if i > 0 {
-                    p[0] = UInt8(ascii: ",")
-                    p += 1
-                }
-                bounds[i] = Int32(truncatingIfNeeded: p - base)
-                p = Self.copy(Self.levelOpen, to: p)
-                p += Self.writeDecimal(level.price, to: p, pairs: pairs)
-                p = Self.copy(Self.levelMiddle, to: p)
-                p += Self.writeDecimal(level.size, to: p, pairs: pairs)
-                p[0] = UInt8(ascii: "}")
-                count = p + 1 - base
-                i &+= 1
             }
-            bounds[n] = Int32(truncatingIfNeeded: count &+ 1)
+            guard count &+ room <= capacity else {
+                overflowed = true
+                return copied
+            }
+            var p = base + count
+            if i > 0 {
+                p[0] = UInt8(ascii: ",")
+                p += 1
+            }
+            bounds[i] = Int32(truncatingIfNeeded: p - base)
+            p = Self.copy(Self.levelOpen, to: p)
+            p += level.price.writeText(into: p)
+            p = Self.copy(Self.levelMiddle, to: p)
+            p += level.size.writeText(into: p)
+            p[0] = UInt8(ascii: "}")
+            count = p + 1 - base
+            i &+= 1
         }
+        bounds[n] = Int32(truncatingIfNeeded: count &+ 1)
         return copied
     }
 
@@ -357,45 +343,6 @@ public struct JSONWriter {
     static func copy(_ text: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         p.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
         return p + text.utf8CodeUnitCount
-    }
-
-    /// The text of `FixedDecimal.description` at `p` (room for `maxTextLength` bytes), right to left,
-    /// two digits per division; returns the byte count.
-    @inline(__always)
-    static func writeDecimal(_ value: FixedDecimal, to p: UnsafeMutablePointer<UInt8>, pairs: UnsafePointer<UInt8>) -> Int {
-        var m = value.mantissa.magnitude
-        let scale = Int(value.scale)
-        let sign = value.mantissa < 0 ? 1 : 0
-        // At least one digit before the point ("0.005").
-        let integerDigits = Swift.max(digitCount(m) &- scale, 1)
-        let total = sign &+ integerDigits &+ (scale > 0 ? scale &+ 1 : 0)
-        if sign == 1 { p[0] = UInt8(ascii: "-") }
-        var i = total
-        @inline(__always) func digitRun(_ n: Int) {
-            var left = n
-            while left >= 2 {
-                let q = m / 100
-                let r = Int(truncatingIfNeeded: m &- q &* 100) &* 2
-                i &-= 2
-                p[i] = pairs[r]
-                p[i &+ 1] = pairs[r &+ 1]
-                m = q
-                left &-= 2
-            }
-            if left == 1 {
-                let q = m / 10
-                i &-= 1
-                p[i] = UInt8(truncatingIfNeeded: m &- q &* 10) &+ 48
-                m = q
-            }
-        }
-        if scale > 0 {
-            digitRun(scale)
-            i &-= 1
-            p[i] = UInt8(ascii: ".")
-        }
-        digitRun(integerDigits)
-        return total
     }
 
     public mutating func optionalDecimal(_ value: FixedDecimal?) {
@@ -434,7 +381,7 @@ public struct JSONWriter {
             return
         }
         let p = base + count
-        let pairs = Self.digitPairs
+        let pairs = DecimalDigits.pairs
         @inline(__always) func two(_ v: Int64, at i: Int) {
             let j = Int(truncatingIfNeeded: v) &* 2
             p[i] = pairs[j]
@@ -461,49 +408,7 @@ public struct JSONWriter {
         _ = Self.copy("+00:00\"", to: p + 27)
         count &+= 34
     }
-
-    /// Decimal digits of `value` (1 for 0): a log10 estimate from the bit width, corrected by one comparison.
-    @inline(__always)
-    static func digitCount(_ value: UInt64) -> Int {
-        let guess = ((64 &- value.leadingZeroBitCount) &* 1233) >> 12
-        return Swift.max(1, guess &+ (value >= powerOfTen(guess) ? 1 : 0))
-    }
-
-    /// 10^n for n in 0...19 (a switch compiles to a constant table; an array global would need a lazy check).
-    @inline(__always)
-    static func powerOfTen(_ n: Int) -> UInt64 {
-        switch n {
-        case 0: 1
-        case 1: 10
-        case 2: 100
-        case 3: 1_000
-        case 4: 10_000
-        case 5: 100_000
-        case 6: 1_000_000
-        case 7: 10_000_000
-        case 8: 100_000_000
-        case 9: 1_000_000_000
-        case 10: 10_000_000_000
-        case 11: 100_000_000_000
-        case 12: 1_000_000_000_000
-        case 13: 10_000_000_000_000
-        case 14: 100_000_000_000_000
-        case 15: 1_000_000_000_000_000
-        case 16: 10_000_000_000_000_000
-        case 17: 100_000_000_000_000_000
-        case 18: 1_000_000_000_000_000_000
-        default: 10_000_000_000_000_000_000
-        }
-    }
-
-    /// "00" "01" ... "99": two digits per division. A string literal lives in the binary's constant data,
-    /// so reaching it costs no lazy-global check (an array global did, on every call).
-    @inline(__always)
-    static var digitPairs: UnsafePointer<UInt8> { digitPairText.utf8Start }
 }
-
-private let digitPairText: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-
 
 extension BookLevel {
     /// Same mantissas and scales: the two levels print the same text (`==` compares values, so

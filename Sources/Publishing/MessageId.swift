@@ -19,22 +19,20 @@ public enum MessageId {
 
     /// Writes the id's bytes (the encoder's hot path; no intermediate strings).
     static func write(for event: PublishableEvent, instrument i: Instrument, into b: inout JSONWriter) {
-        b.raw(i.venue.name)
-        b.byte(UInt8(ascii: ":"))
-        b.headerText(i.native)
+        if case .orderbook(let e) = event, e.sequence != 0 {
+            writeSequencedBookPrefix(i, into: &b)
+            b.integer(e.sequence)
+            return
+        }
+        writeInstrument(i, into: &b)
         switch event {
         case .trade(let e):
             b.raw(":trade:")
             b.headerText(e.tradeId)
         case .orderbook(let e):
-            if e.sequence != 0 {
-                b.raw(":orderbook:")
-                b.integer(e.sequence)
-            } else {
-                // Unsequenced venue books (OKX before seqId existed): the exchange time is the only key.
-                b.raw(":orderbook:t")
-                b.integer(e.exchangeTime.nanoseconds)
-            }
+            // Unsequenced venue books (OKX before seqId existed): the exchange time is the only key.
+            b.raw(":orderbook:t")
+            b.integer(e.exchangeTime.nanoseconds)
         case .ticker(let e):
             if let s = e.sequence {
                 b.raw(":ticker:s")
@@ -66,4 +64,18 @@ public enum MessageId {
         }
     }
 
+    /// `{venue}:{native instrument}`, the start of every id.
+    @inline(__always)
+    private static func writeInstrument(_ i: Instrument, into b: inout JSONWriter) {
+        b.raw(i.venue.name)
+        b.byte(UInt8(ascii: ":"))
+        b.headerText(i.native)
+    }
+
+    /// What a sequenced book's id is before its sequence, `{venue}:{native}:orderbook:`: an
+    /// incremental book encoder keeps these bytes per instrument and appends the sequence.
+    static func writeSequencedBookPrefix(_ i: Instrument, into b: inout JSONWriter) {
+        writeInstrument(i, into: &b)
+        b.raw(":orderbook:")
+    }
 }

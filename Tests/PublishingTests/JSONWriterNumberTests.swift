@@ -29,7 +29,7 @@ import Testing
     @Test func digitCountIsTheDecimalLengthForEveryBitWidth() {
         for bits in 0...64 {
             for v in [bits == 0 ? 0 : UInt64(1) << (bits - 1), bits == 64 ? .max : (UInt64(1) << bits) &- 1] {
-                #expect(JSONWriter.digitCount(v) == String(v).count, "digits of \(v)")
+                #expect(DecimalDigits.count(v) == String(v).count, "digits of \(v)")
             }
         }
     }

@@ -39,17 +39,25 @@ extension JSONScanner {
             i &+= 1
         }
         guard digits > 0 && digits <= 18 else { return nil }
-        if quoted {
-            guard i < n && bytes[i] == UInt8(ascii: "\"") else { return nil }
-            i &+= 1
-        } else if i < n {
+        guard let end = plainNumberEnd(i, quoted: quoted) else { return nil }
+        position = end
+        return FixedDecimal(mantissa: negative ? -mantissa : mantissa, scale: UInt8(scale))
+    }
+
+    /// Where a plain number whose digits end at `i` ends: past its closing quote when quoted; nil when
+    /// the quote is missing or a bare number goes on (exponent, sign, second point), which the
+    /// general path then reads or refuses.
+    @inlinable @inline(__always)
+    func plainNumberEnd(_ i: Int, quoted: Bool) -> Int? {
+        let n = bytes.count
+        if quoted { return i < n && bytes[i] == UInt8(ascii: "\"") ? i &+ 1 : nil }
+        if i < n {
             let c = bytes[i]
             if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") {
                 return nil
             }
         }
-        position = i
-        return FixedDecimal(mantissa: negative ? -mantissa : mantissa, scale: UInt8(scale))
+        return i
     }
 
     /// A decimal sent as a string or a number.
@@ -100,16 +108,8 @@ extension JSONScanner {
         }
         let digits = i &- first
         guard digits > 0 && digits <= 18 else { return nil }
-        if quoted {
-            guard i < n && bytes[i] == UInt8(ascii: "\"") else { return nil }
-            i &+= 1
-        } else if i < n {
-            let c = bytes[i]
-            if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") {
-                return nil
-            }
-        }
-        position = i
+        guard let end = plainNumberEnd(i, quoted: quoted) else { return nil }
+        position = end
         return negative ? 0 &- value : value
     }
 
