@@ -15,11 +15,8 @@ extension JSONScanner {
     @inlinable @inline(__always)
     mutating func plainDecimal() -> FixedDecimal? {
         let n = bytes.count
-        var i = position
-        let quoted = i < n && bytes[i] == UInt8(ascii: "\"")
-        if quoted { i &+= 1 }
-        let negative = i < n && bytes[i] == UInt8(ascii: "-")
-        if negative { i &+= 1 }
+        let start = plainNumberStart()
+        var i = start.digits
         var mantissa: Int64 = 0
         var digits = 0
         var scale = 0
@@ -39,9 +36,22 @@ extension JSONScanner {
             i &+= 1
         }
         guard digits > 0 && digits <= 18 else { return nil }
-        guard let end = plainNumberEnd(i, quoted: quoted) else { return nil }
+        guard let end = plainNumberEnd(i, quoted: start.quoted) else { return nil }
         position = end
-        return FixedDecimal(mantissa: negative ? -mantissa : mantissa, scale: UInt8(scale))
+        return FixedDecimal(mantissa: start.negative ? -mantissa : mantissa, scale: UInt8(scale))
+    }
+
+    /// Where a plain number's digits start (past an opening quote and a minus sign), and whether it
+    /// has them.
+    @inlinable @inline(__always)
+    func plainNumberStart() -> (digits: Int, quoted: Bool, negative: Bool) {
+        let n = bytes.count
+        var i = position
+        let quoted = i < n && bytes[i] == UInt8(ascii: "\"")
+        if quoted { i &+= 1 }
+        let negative = i < n && bytes[i] == UInt8(ascii: "-")
+        if negative { i &+= 1 }
+        return (i, quoted, negative)
     }
 
     /// Where a plain number whose digits end at `i` ends: past its closing quote when quoted; nil when
@@ -93,11 +103,8 @@ extension JSONScanner {
     @inlinable @inline(__always)
     mutating func plainInt64() -> Int64? {
         let n = bytes.count
-        var i = position
-        let quoted = i < n && bytes[i] == UInt8(ascii: "\"")
-        if quoted { i &+= 1 }
-        let negative = i < n && bytes[i] == UInt8(ascii: "-")
-        if negative { i &+= 1 }
+        let start = plainNumberStart()
+        var i = start.digits
         var value: Int64 = 0
         let first = i
         while i < n {
@@ -108,9 +115,9 @@ extension JSONScanner {
         }
         let digits = i &- first
         guard digits > 0 && digits <= 18 else { return nil }
-        guard let end = plainNumberEnd(i, quoted: quoted) else { return nil }
+        guard let end = plainNumberEnd(i, quoted: start.quoted) else { return nil }
         position = end
-        return negative ? 0 &- value : value
+        return start.negative ? 0 &- value : value
     }
 
     /// An integer sent as a number or a numeric string.
