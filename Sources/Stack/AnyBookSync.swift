@@ -188,26 +188,16 @@ extension AnyBookSync.Machine {
         }
     }
 
-    mutating func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
-        switch consume self {
-        case .binanceSpot(let m):
-            m.book.top(depth, bids: &bids, asks: &asks)
-            self = .binanceSpot(m)
-        case .binanceFutures(let m):
-            m.book.top(depth, bids: &bids, asks: &asks)
-            self = .binanceFutures(m)
-        case .okxRestSnapshot(let m):
-            m.book.top(depth, bids: &bids, asks: &asks)
-            self = .okxRestSnapshot(m)
-        case .okxLegacy(let m):
-            m.book.top(depth, bids: &bids, asks: &asks)
-            self = .okxLegacy(m)
-        case .deribit(let m):
-            m.book.top(depth, bids: &bids, asks: &asks)
-            self = .deribit(m)
-        case .okxUndecided(let instrument, let configuration):
-            self = .okxUndecided(instrument, configuration)
-            return false
+    /// Borrows the machine: `switch consume self` here copied the whole machine (every array of both
+    /// ladders retained and released) for each published book.
+    func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        switch self {
+        case .binanceSpot(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .binanceFutures(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxRestSnapshot(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxLegacy(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .deribit(let m): m.book.top(depth, bids: &bids, asks: &asks)
+        case .okxUndecided: return false
         }
         return true
     }
