@@ -44,7 +44,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Pure, sans-IO layers.
-        .target(name: "Model"),
+        // CRC-32 by carry-less multiplication (x86-64 PCLMULQDQ), for OKX book checksums.
+        .target(name: "CCRC32Fold"),
+        .target(name: "Model", dependencies: ["CCRC32Fold"]),
         .target(name: "Recording", dependencies: ["CZstd", "Model"]),
         .target(name: "Exchanges", dependencies: ["Model"]),
         .target(name: "Books", dependencies: ["Model"]),
@@ -119,7 +121,7 @@ let package = Package(
         // Shared test helpers: where ../shared/data is, running built executables.
         .target(name: "TestSupport", dependencies: ["LoopbackPeers"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "CCRC32Fold", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Model", "TestSupport"]),
         // Writes records until SIGKILLed: the durability test's child process.
         .executableTarget(name: "RecordingCrashProbe", dependencies: ["Recording", "Model"], path: "Tests/RecordingCrashProbe"),

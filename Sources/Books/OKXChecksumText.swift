@@ -112,7 +112,7 @@ struct OKXChecksumText: Sendable {
             {
                 let from = Int(side.oldStarts[side.cursor])
                 let count = Int(side.oldEnds[side.cursor]) &- from
-                (out + n).update(from: previous + from, count: count)
+                copyLevelText(from: previous + from, to: out + n, count: count)
                 n &+= count
                 side.newEnds[rank] = Int32(truncatingIfNeeded: n)
                 side.cursor &+= 1
@@ -124,6 +124,21 @@ struct OKXChecksumText: Sendable {
         n &+= 1
         n &+= level.size.writeText(into: out + n)
         side.newEnds[rank] = Int32(truncatingIfNeeded: n)
+    }
+}
+
+extension OKXChecksumText {
+    /// A level's `price:size` is rarely over 32 bytes: two unaligned 16-byte moves instead of a
+    /// `memcpy` call per level. Safe to over-read and over-write: every level has `room` (46) bytes
+    /// reserved in both texts, and a level's text starts at most one byte into its share.
+    @inline(__always)
+    static func copyLevelText(from source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(destination)
+        to.storeBytes(of: from.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self), toByteOffset: 16,
+                      as: SIMD16<UInt8>.self)
+        if count > 32 { (destination + 32).update(from: source + 32, count: count &- 32) }
     }
 }
 

@@ -1,4 +1,8 @@
+import CCRC32Fold
+
 extension CRC32 {
+    static let hasCarrylessMultiply = marketprism_crc32_fold_available() != 0
+
     /// Eight derived tables for slicing-by-8: `slicingTables[k * 256 + b]` is the CRC of byte `b`
     /// followed by `k` zero bytes.
     @usableFromInline
@@ -14,13 +18,19 @@ extension CRC32 {
         return t
     }()
 
-    /// The same value as `update(_:_:)`, eight bytes per step: about five times faster on long
-    /// inputs. For per-message checksums (OKX books hash ~1 KB of text per update).
-    @inlinable
+    /// The same value as `update(_:_:)`, for per-message checksums (OKX books hash ~1 KB of text
+    /// per update): whole 16-byte blocks by carry-less multiplication where the CPU has it (about
+    /// ten times fewer instructions), the rest eight bytes per table step.
     public static func updateSliced(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard var p = bytes.baseAddress else { return crc }
         var n = bytes.count
         var c = ~crc
+        if n >= 64 && hasCarrylessMultiply {
+            let blocks = n & ~15
+            c = marketprism_crc32_fold(c, p.assumingMemoryBound(to: UInt8.self), blocks)
+            p += blocks
+            n -= blocks
+        }
         slicingTables.withUnsafeBufferPointer { t in
             while n >= 8 {
                 let one = UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) ^ c
