@@ -349,14 +349,18 @@ func lowerBoundFromTop(_ k: UnsafeBufferPointer<Int64>, _ key: Int64) -> Int {
     return low &+ lowerBound(UnsafeBufferPointer(rebasing: k[low..<high]), key)
 }
 
-/// The first index whose key is >= `key` in a short ascending buffer (one chunk): the count of
-/// smaller keys. A counting loop vectorizes and has no data-dependent branch, which beats bisection
-/// (a mispredicted jump per step) at chunk sizes.
+/// The first index whose key is >= `key` in a short ascending buffer (one chunk), by a bisection
+/// whose steps are conditional moves, not jumps: no misprediction, and about six steps for a full
+/// chunk. (A counting loop over the chunk did not vectorize: baseline x86-64 has no 64-bit compare.)
 @inlinable
 func lowerBound(_ k: UnsafeBufferPointer<Int64>, _ key: Int64) -> Int {
-    var smaller = 0
-    for x in k {
-        smaller &+= Int(unsafeBitCast(x < key, to: UInt8.self))
+    var n = k.count
+    guard n > 0, let start = k.baseAddress else { return 0 }
+    var base = start
+    while n > 1 {
+        let half = n &>> 1
+        base = base[half] < key ? base + half : base
+        n &-= half
     }
-    return smaller
+    return (base - start) &+ (base.pointee < key ? 1 : 0)
 }
