@@ -17,6 +17,10 @@ let payloadMBCPU = BenchmarkMetric.custom("payload MB/s (thread CPU)", polarity:
 let decompressedMB = BenchmarkMetric.custom("decompressed MB/s (wall)", polarity: .prefersLarger, useScalingFactor: false)
 let decompressedMBCPU = BenchmarkMetric.custom("decompressed MB/s (thread CPU)", polarity: .prefersLarger, useScalingFactor: false)
 
+/// The repository root, found from this file's path (Benchmarks/RecordingBenchmarks/RecordingBenchmarks.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
 /// ~64 MiB of frames, generated once per process.
 let frames = SyntheticFeed.frames(totalBytes: 64 << 20)
 let payloadBytes = frames.reduce(0) { $0 + $1.count }
@@ -79,6 +83,36 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(decompressedMB, megabytesPerSecond(raw, wall))
         benchmark.measurement(decompressedMBCPU, megabytesPerSecond(raw, cpu))
         blackHole(checksum)
+    }
+
+    // What a replay reads: the shipped synthetic recordings, whose frames are cut every second of wall
+    // time (~10 KB of ~50 records each, not 1 MiB), so per-frame costs (zstd's table setup, the checks)
+    // weigh more than in the 64 MiB file. Each iteration reads the recording 20 times, as the full-stack
+    // replay benchmark replays it 20 times.
+    for name in ["binance-spot", "okx"] {
+        let path = "\(repositoryRoot)/recordings/\(name).mprec"
+        Benchmark(
+            "Recording read, shipped \(name).mprec x 20 (replay-sized frames)",
+            configuration: configuration([decompressedMB, decompressedMBCPU])
+        ) { benchmark in
+            var raw = 0
+            var checksum: UInt64 = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            let cpuStart = threadCPUNanoseconds()
+            benchmark.startMeasurement()
+            for _ in 0..<20 {
+                let reader = try RecordingReader(path: path)
+                while try reader.withNextRecord({ record in
+                    checksum &+= UInt64(record.payload.count) &+ UInt64(bitPattern: record.wallNs)
+                }) != nil {}
+                raw += Int(reader.rawBytesRead)
+            }
+            benchmark.stopMeasurement()
+            let wall = DispatchTime.now().uptimeNanoseconds - start, cpu = threadCPUNanoseconds() - cpuStart
+            benchmark.measurement(decompressedMB, megabytesPerSecond(raw, wall))
+            benchmark.measurement(decompressedMBCPU, megabytesPerSecond(raw, cpu))
+            blackHole(checksum)
+        }
     }
 
     // The floor under the reader: libzstd alone on the same frames, already in memory, checksum on.

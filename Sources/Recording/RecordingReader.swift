@@ -125,7 +125,18 @@ public final class RecordingReader {
     }
 
     /// Pull-style iteration: calls `body` with the next record and returns its result, or nil at the end.
+    ///
+    /// Inlinable so each caller gets it specialized for its `R` (a generic call per record cost more
+    /// than handing out the record itself).
+    @inlinable
     public func withNextRecord<R>(_ body: (RecordView) throws -> R) throws -> R? {
+        guard let record = try nextView() else { return nil }
+        return try body(record)
+    }
+
+    /// The next record, borrowed from the frame buffer until the next read; nil at the end.
+    @usableFromInline
+    func nextView() throws(RecordingError) -> RecordView? {
         while framePosition >= frame.count {
             guard try loadNextFrame() else { return nil }
         }
@@ -133,18 +144,12 @@ public final class RecordingReader {
         let size = Int(p.loadLittleEndian(at: 0, as: UInt32.self))
         let kind = RecordKind(code: p.load(fromByteOffset: RecordLayout.kindOffset, as: UInt8.self))!
         framePosition += size
-        return try body(RecordView(base: p, size: size, kind: kind))
+        return RecordView(base: p, size: size, kind: kind)
     }
 
     /// The next record as an owned value, or nil at the end.
     public func nextRecord() throws(RecordingError) -> Record? {
-        do {
-            return try withNextRecord { $0.makeRecord() }
-        } catch let error as RecordingError {
-            throw error
-        } catch {
-            preconditionFailure("makeRecord does not throw")
-        }
+        try nextView()?.makeRecord()
     }
 
     /// Every remaining record as owned values (tests and small files; iteration is the scalable way).
