@@ -28,6 +28,8 @@ public struct IncrementalBookEncoder: Sendable {
     private var idPrefix: [UInt8] = []
     /// Levels the last `encode` copied rather than formatted (both sides).
     public private(set) var lastCopiedLevels = 0
+    /// The last second's text, handed from one message's writer to the next.
+    private var secondText = SecondText()
 
     /// One side of the previous message: its levels (the first `depth` of them were written) and their
     /// offsets in `previous`.
@@ -86,6 +88,7 @@ public struct IncrementalBookEncoder: Sendable {
         let idEvent: PublishableEvent? = sequence != 0 ? nil : .orderbook(
             OrderbookView(instrument: instrument, bids: [], asks: [], sequence: sequence, exchangeTime: exchangeTime, receiveTime: receiveTime))
         let capacity = encoder.orderbookCapacity(instrument, bidCount: newBids.count, askCount: newAsks.count)
+        var second = secondText
         let storage = previous.withUnsafeBufferPointer { previousBytes in
             bids.levels.withUnsafeBufferPointer { oldBids in
                 bids.bounds.withUnsafeBufferPointer { oldBidBounds in
@@ -101,6 +104,7 @@ public struct IncrementalBookEncoder: Sendable {
                                         levels: UnsafeBufferPointer(rebasing: oldAsks.prefix(depth)),
                                         bounds: oldAskBounds.baseAddress ?? Self.noBounds, bytes: bytes)
                                     return JSONWriter.bytes(capacity: capacity) { w in
+                                        w.secondText = second
                                         w.append(subject)
                                         subjectCount = w.count
                                         w.byte(0)
@@ -122,6 +126,7 @@ public struct IncrementalBookEncoder: Sendable {
                                                 : w.levels(levels, isBid: false, previous: oldAsks, bounds: newAskBounds.baseAddress!)
                                         }
                                         w.byte(UInt8(ascii: "}"))
+                                        second = w.secondText
                                     }
                                 }
                             }
@@ -131,6 +136,7 @@ public struct IncrementalBookEncoder: Sendable {
             }
         }
         previous = storage
+        secondText = second
         lastCopiedLevels = copied
         swap(&bids.bounds, &bidBounds)
         swap(&asks.bounds, &askBounds)

@@ -11,9 +11,9 @@ public struct JSONWriter {
     private let capacity: Int
     public private(set) var count = 0
     public internal(set) var overflowed = false
-    /// The last day `isoTime` converted: a message's two times are nearly always the same day.
-    private var cachedDay = Int64.min
-    private var cachedDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
+    /// The text of the last whole second `isoTime` or `nanoseconds` wrote: a message's two times, and
+    /// consecutive messages' (when an encoder hands the cache on), nearly always share it.
+    var secondText = SecondText()
 
     private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
@@ -76,8 +76,47 @@ public struct JSONWriter {
             overflowed = true
             return
         }
-        (base + count).update(from: from, count: source.count)
+        Self.copyBytes(from: from, to: base + count, count: source.count)
         count &+= source.count
+    }
+
+    /// Copies `n` bytes: up to 32 inline with overlapping word loads and stores (a message is written
+    /// from many short literals and cached pieces, and a `memcpy` call costs several times that), the
+    /// rest with `memcpy`.
+    @inline(__always)
+    static func copyBytes(from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, count n: Int) {
+        let src = UnsafeRawPointer(from)
+        let dst = UnsafeMutableRawPointer(to)
+        if n >= 8 {
+            if n <= 16 {
+                let a = src.loadUnaligned(as: UInt64.self)
+                let b = src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+                dst.storeBytes(of: a, as: UInt64.self)
+                dst.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
+            } else if n <= 32 {
+                let a = src.loadUnaligned(as: UInt64.self)
+                let b = src.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let c = src.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
+                let d = src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+                dst.storeBytes(of: a, as: UInt64.self)
+                dst.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+                dst.storeBytes(of: c, toByteOffset: n &- 16, as: UInt64.self)
+                dst.storeBytes(of: d, toByteOffset: n &- 8, as: UInt64.self)
+            } else {
+                to.update(from: from, count: n)
+            }
+        } else if n >= 4 {
+            let a = src.loadUnaligned(as: UInt32.self)
+            let b = src.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            dst.storeBytes(of: a, as: UInt32.self)
+            dst.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
+        } else {
+            var i = 0
+            while i < n {
+                to[i] = from[i]
+                i &+= 1
+            }
+        }
     }
 
     public mutating func append(_ bytes: [UInt8]) {
@@ -144,6 +183,25 @@ public struct JSONWriter {
             }
             let p = base + count
             var i = 0
+            // Eight bytes at a time while none needs escaping: ids and names are plain ASCII.
+            if let from = buf.baseAddress, buf.count >= 8 {
+                let src = UnsafeRawPointer(from)
+                let last = buf.count &- 8
+                var clean = true
+                while i < last {
+                    if Self.needsEscape(src.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                        clean = false
+                        break
+                    }
+                    i &+= 8
+                }
+                if clean && !Self.needsEscape(src.loadUnaligned(fromByteOffset: last, as: UInt64.self)) {
+                    Self.copyBytes(from: from, to: p, count: buf.count)
+                    count &+= buf.count
+                    return
+                }
+                if i > 0 { Self.copyBytes(from: from, to: p, count: i) }
+            }
             while i < buf.count {
                 let b = buf[i]
                 if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { break }
@@ -168,6 +226,20 @@ public struct JSONWriter {
                 i &+= 1
             }
         }
+    }
+
+    /// Whether any of the eight bytes is a control character, `"` or `\\` (exact: a false answer
+    /// means none is; the carries of the subtraction only reach above a byte that matched).
+    @inline(__always)
+    static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22)
+        let backslash = w ^ (ones &* 0x5C)
+        let control = (w &- ones &* 0x20) & ~w
+        let q = (quote &- ones) & ~quote
+        let s = (backslash &- ones) & ~backslash
+        return (control | q | s) & highs != 0
     }
 
     /// An instrument's normalized symbol as a JSON string, from its parts for the common kinds
@@ -341,7 +413,7 @@ public struct JSONWriter {
 
     @inline(__always)
     static func copy(_ text: StaticString, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        p.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        copyBytes(from: text.utf8Start, to: p, count: text.utf8CodeUnitCount)
         return p + text.utf8CodeUnitCount
     }
 
@@ -363,50 +435,113 @@ public struct JSONWriter {
             sub += 1_000_000_000
             seconds -= 1
         }
-        var days = seconds / 86_400
-        var secOfDay = seconds % 86_400
-        if secOfDay < 0 {
-            secOfDay += 86_400
-            days -= 1
-        }
-        if days != cachedDay {
-            cachedDay = days
-            cachedDate = CivilDate.date(daysSinceEpoch: days)
-        }
-        let (y, mo, d) = cachedDate
         // `"YYYY-MM-DDTHH:MM:SS.ffffff+00:00"`, fixed width (Int64 nanoseconds span the years 1677...2262),
         // written with one room check.
         guard count &+ 34 <= capacity else {
             overflowed = true
             return
         }
+        if seconds != secondText.second { secondText = SecondText(second: seconds) }
         let p = base + count
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: secondText.iso.0, as: UInt64.self)
+        raw.storeBytes(of: secondText.iso.1, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: secondText.iso.2, toByteOffset: 16, as: UInt32.self)
+        p[20] = UInt8(ascii: ".")
+        let micros = Int(truncatingIfNeeded: sub / 1000)
         let pairs = DecimalDigits.pairs
-        @inline(__always) func two(_ v: Int64, at i: Int) {
-            let j = Int(truncatingIfNeeded: v) &* 2
+        @inline(__always) func two(_ v: Int, at i: Int) {
+            let j = v &* 2
             p[i] = pairs[j]
             p[i &+ 1] = pairs[j &+ 1]
         }
-        p[0] = UInt8(ascii: "\"")
-        two(y / 100, at: 1)
-        two(y % 100, at: 3)
-        p[5] = UInt8(ascii: "-")
-        two(mo, at: 6)
-        p[8] = UInt8(ascii: "-")
-        two(d, at: 9)
-        p[11] = UInt8(ascii: "T")
-        two(secOfDay / 3600, at: 12)
-        p[14] = UInt8(ascii: ":")
-        two(secOfDay % 3600 / 60, at: 15)
-        p[17] = UInt8(ascii: ":")
-        two(secOfDay % 60, at: 18)
-        p[20] = UInt8(ascii: ".")
-        let micros = sub / 1000
         two(micros / 10_000, at: 21)
         two(micros / 100 % 100, at: 23)
         two(micros % 100, at: 25)
         _ = Self.copy("+00:00\"", to: p + 27)
         count &+= 34
+    }
+
+    /// An instant's integer nanoseconds: the same digits as `integer(instant.nanoseconds)`, but for
+    /// instants after 2001-09-09 (19 digits: the second's 10, then 9 for the fraction) the second's
+    /// digits come from `secondText`.
+    @inline(__always)
+    public mutating func nanoseconds(_ instant: Instant) {
+        let ns = instant.nanoseconds
+        guard ns >= 1_000_000_000_000_000_000 else { return integer(ns) }
+        guard count &+ 19 <= capacity else {
+            overflowed = true
+            return
+        }
+        let seconds = ns / 1_000_000_000
+        if seconds != secondText.second { secondText = SecondText(second: seconds) }
+        let p = base + count
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: secondText.digits.0, as: UInt64.self)
+        raw.storeBytes(of: secondText.digits.1, toByteOffset: 8, as: UInt16.self)
+        var sub = Int(truncatingIfNeeded: ns % 1_000_000_000)
+        let pairs = DecimalDigits.pairs
+        var i = 19
+        for _ in 0..<4 {
+            let j = (sub % 100) &* 2
+            sub /= 100
+            i &-= 2
+            p[i] = pairs[j]
+            p[i &+ 1] = pairs[j &+ 1]
+        }
+        p[10] = UInt8(truncatingIfNeeded: sub) &+ 48
+        count &+= 19
+    }
+}
+
+/// One whole second (seconds since the epoch) as `isoTime` writes it, `"YYYY-MM-DDTHH:MM:SS`, and,
+/// when it has 10 digits (2001 to 2286), those digits.
+struct SecondText {
+    var second = Int64.min
+    var iso: (UInt64, UInt64, UInt32) = (0, 0, 0)
+    var digits: (UInt64, UInt16) = (0, 0)
+
+    init() {}
+
+    init(second seconds: Int64) {
+        second = seconds
+        var days = seconds / 86_400
+        var secOfDay = seconds % 86_400
+        if secOfDay < 0 {
+            secOfDay += 86_400
+            days -= 1
+        }
+        let (y, mo, d) = CivilDate.date(daysSinceEpoch: days)
+        let pairs = DecimalDigits.pairs
+        withUnsafeMutableBytes(of: &iso) { b in
+            @inline(__always) func two(_ v: Int64, at i: Int) {
+                let j = Int(truncatingIfNeeded: v) &* 2
+                b[i] = pairs[j]
+                b[i &+ 1] = pairs[j &+ 1]
+            }
+            b[0] = UInt8(ascii: "\"")
+            two(y / 100, at: 1)
+            two(y % 100, at: 3)
+            b[5] = UInt8(ascii: "-")
+            two(mo, at: 6)
+            b[8] = UInt8(ascii: "-")
+            two(d, at: 9)
+            b[11] = UInt8(ascii: "T")
+            two(secOfDay / 3600, at: 12)
+            b[14] = UInt8(ascii: ":")
+            two(secOfDay % 3600 / 60, at: 15)
+            b[17] = UInt8(ascii: ":")
+            two(secOfDay % 60, at: 18)
+        }
+        if seconds >= 1_000_000_000 && seconds < 10_000_000_000 {
+            withUnsafeMutableBytes(of: &digits) { b in
+                var v = seconds
+                for i in stride(from: 9, through: 0, by: -1) {
+                    b[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                    v /= 10
+                }
+            }
+        }
     }
 }
 

@@ -110,103 +110,137 @@ public struct MessageEncoder: Sendable {
         w.raw(",\"timestamp\":")
         w.isoTime(exchangeTime)
         w.raw(",\"timestamp_ns\":")
-        w.integer(exchangeTime.nanoseconds)
+        w.nanoseconds(exchangeTime)
         w.raw(",\"collected_at\":")
         w.isoTime(receiveTime)
         w.raw(",\"collected_at_ns\":")
-        w.integer(receiveTime.nanoseconds)
+        w.nanoseconds(receiveTime)
     }
 
     func encodePayload(_ event: PublishableEvent, _ common: Common, into w: inout JSONWriter) {
         writeCommonFields(common, into: &w)
-        switch event {
-        case .trade(let e):
-            w.raw(",\"trade_id\":")
-            w.string(e.tradeId)
-            w.raw(",\"price\":")
-            w.decimal(e.price)
-            w.raw(",\"quantity\":")
-            w.decimal(e.quantity)
-            w.raw(",\"side\":\"")
-            w.raw(e.side == .buy ? "buy" : "sell")
-            w.byte(UInt8(ascii: "\""))
-        case .orderbook(let e):
-            writeOrderbookFields(sequence: e.sequence, bids: e.bids, asks: e.asks, into: &w) { w, levels, _ in
-                w.levels(levels)
-            }
-        case .ticker(let e):
-            w.raw(",\"best_bid_price\":")
-            w.optionalDecimal(e.bestBid?.price)
-            w.raw(",\"best_bid_quantity\":")
-            w.optionalDecimal(e.bestBid?.size)
-            w.raw(",\"best_ask_price\":")
-            w.optionalDecimal(e.bestAsk?.price)
-            w.raw(",\"best_ask_quantity\":")
-            w.optionalDecimal(e.bestAsk?.size)
-            w.raw(",\"last_price\":")
-            w.optionalDecimal(e.last)
-            w.raw(",\"open_24h\":")
-            w.optionalDecimal(e.open24h)
-            w.raw(",\"high_24h\":")
-            w.optionalDecimal(e.high24h)
-            w.raw(",\"low_24h\":")
-            w.optionalDecimal(e.low24h)
-            w.raw(",\"volume_24h\":")
-            w.optionalDecimal(e.volume24h)
-            w.raw(",\"quote_volume_24h\":")
-            w.optionalDecimal(e.quoteVolume24h)
-            w.raw(",\"sequence\":")
-            if let s = e.sequence { w.integer(s) } else { w.raw("null") }
-        case .kline(let e):
-            w.raw(",\"interval\":")
-            w.string(e.interval)
-            w.raw(",\"open_time\":")
-            w.isoTime(e.openTime)
-            w.raw(",\"open_time_ns\":")
-            w.integer(e.openTime.nanoseconds)
-            w.raw(",\"close_time\":")
-            w.isoTime(e.closeTime)
-            w.raw(",\"close_time_ns\":")
-            w.integer(e.closeTime.nanoseconds)
-            w.raw(",\"open_price\":")
-            w.decimal(e.open)
-            w.raw(",\"high_price\":")
-            w.decimal(e.high)
-            w.raw(",\"low_price\":")
-            w.decimal(e.low)
-            w.raw(",\"close_price\":")
-            w.decimal(e.close)
-            w.raw(",\"volume\":")
-            w.decimal(e.volume)
-            w.raw(",\"is_closed\":")
-            w.bool(e.closed)
-        case .funding(let e):
-            w.raw(",\"current_funding_rate\":")
-            w.decimal(e.rate)
-            w.raw(",\"next_funding_time\":")
-            if let t = e.nextFundingTime { w.isoTime(t) } else { w.raw("null") }
-            w.raw(",\"next_funding_time_ns\":")
-            if let t = e.nextFundingTime { w.integer(t.nanoseconds) } else { w.raw("null") }
-            w.raw(",\"mark_price\":")
-            w.optionalDecimal(e.markPrice)
-            w.raw(",\"index_price\":")
-            w.optionalDecimal(e.indexPrice)
-        case .liquidation(let e):
-            w.raw(",\"side\":\"")
-            w.raw(e.side == .buy ? "buy" : "sell")
-            w.raw("\",\"price\":")
-            w.decimal(e.price)
-            w.raw(",\"quantity\":")
-            w.decimal(e.quantity)
-            w.raw(",\"value\":")
-            w.optionalDecimal(e.value)
-        case .openInterest(let e):
-            w.raw(",\"open_interest\":")
-            w.decimal(e.amount)
-            w.raw(",\"open_interest_value\":")
-            w.optionalDecimal(e.value)
-        }
+        writeOwnFields(event, into: &w)
         w.byte(UInt8(ascii: "}"))
+    }
+
+    /// The fields of the event's kind, after the common ones.
+    @inline(__always)
+    func writeOwnFields(_ event: PublishableEvent, into w: inout JSONWriter) {
+        switch event {
+        case .trade(let e): writeTradeFields(e, into: &w)
+        case .orderbook(let e): writeOrderbookFields(e, into: &w)
+        case .ticker(let e): writeTickerFields(e, into: &w)
+        case .kline(let e): writeKlineFields(e, into: &w)
+        case .funding(let e): writeFundingFields(e, into: &w)
+        case .liquidation(let e): writeLiquidationFields(e, into: &w)
+        case .openInterest(let e): writeOpenInterestFields(e, into: &w)
+        }
+    }
+
+    // Each kind's own fields, after the common ones and before the closing brace.
+
+    @inline(__always)
+    func writeTradeFields(_ e: Trade, into w: inout JSONWriter) {
+        w.raw(",\"trade_id\":")
+        w.string(e.tradeId)
+        w.raw(",\"price\":")
+        w.decimal(e.price)
+        w.raw(",\"quantity\":")
+        w.decimal(e.quantity)
+        w.raw(e.side == .buy ? ",\"side\":\"buy\"" : ",\"side\":\"sell\"")
+    }
+
+    @inline(__always)
+    func writeOrderbookFields(_ e: OrderbookView, into w: inout JSONWriter) {
+        writeOrderbookFields(sequence: e.sequence, bids: e.bids, asks: e.asks, into: &w) { w, levels, _ in
+            w.levels(levels)
+        }
+    }
+
+    @inline(__always)
+    func writeTickerFields(_ e: Ticker, into w: inout JSONWriter) {
+        w.raw(",\"best_bid_price\":")
+        w.optionalDecimal(e.bestBid?.price)
+        w.raw(",\"best_bid_quantity\":")
+        w.optionalDecimal(e.bestBid?.size)
+        w.raw(",\"best_ask_price\":")
+        w.optionalDecimal(e.bestAsk?.price)
+        w.raw(",\"best_ask_quantity\":")
+        w.optionalDecimal(e.bestAsk?.size)
+        w.raw(",\"last_price\":")
+        w.optionalDecimal(e.last)
+        w.raw(",\"open_24h\":")
+        w.optionalDecimal(e.open24h)
+        w.raw(",\"high_24h\":")
+        w.optionalDecimal(e.high24h)
+        w.raw(",\"low_24h\":")
+        w.optionalDecimal(e.low24h)
+        w.raw(",\"volume_24h\":")
+        w.optionalDecimal(e.volume24h)
+        w.raw(",\"quote_volume_24h\":")
+        w.optionalDecimal(e.quoteVolume24h)
+        w.raw(",\"sequence\":")
+        if let s = e.sequence { w.integer(s) } else { w.raw("null") }
+    }
+
+    @inline(__always)
+    func writeKlineFields(_ e: Kline, into w: inout JSONWriter) {
+        w.raw(",\"interval\":")
+        w.string(e.interval)
+        w.raw(",\"open_time\":")
+        w.isoTime(e.openTime)
+        w.raw(",\"open_time_ns\":")
+        w.integer(e.openTime.nanoseconds)
+        w.raw(",\"close_time\":")
+        w.isoTime(e.closeTime)
+        w.raw(",\"close_time_ns\":")
+        w.integer(e.closeTime.nanoseconds)
+        w.raw(",\"open_price\":")
+        w.decimal(e.open)
+        w.raw(",\"high_price\":")
+        w.decimal(e.high)
+        w.raw(",\"low_price\":")
+        w.decimal(e.low)
+        w.raw(",\"close_price\":")
+        w.decimal(e.close)
+        w.raw(",\"volume\":")
+        w.decimal(e.volume)
+        w.raw(",\"is_closed\":")
+        w.bool(e.closed)
+    }
+
+    @inline(__always)
+    func writeFundingFields(_ e: FundingRate, into w: inout JSONWriter) {
+        w.raw(",\"current_funding_rate\":")
+        w.decimal(e.rate)
+        w.raw(",\"next_funding_time\":")
+        if let t = e.nextFundingTime { w.isoTime(t) } else { w.raw("null") }
+        w.raw(",\"next_funding_time_ns\":")
+        if let t = e.nextFundingTime { w.integer(t.nanoseconds) } else { w.raw("null") }
+        w.raw(",\"mark_price\":")
+        w.optionalDecimal(e.markPrice)
+        w.raw(",\"index_price\":")
+        w.optionalDecimal(e.indexPrice)
+    }
+
+    @inline(__always)
+    func writeLiquidationFields(_ e: Liquidation, into w: inout JSONWriter) {
+        w.raw(",\"side\":\"")
+        w.raw(e.side == .buy ? "buy" : "sell")
+        w.raw("\",\"price\":")
+        w.decimal(e.price)
+        w.raw(",\"quantity\":")
+        w.decimal(e.quantity)
+        w.raw(",\"value\":")
+        w.optionalDecimal(e.value)
+    }
+
+    @inline(__always)
+    func writeOpenInterestFields(_ e: OpenInterest, into w: inout JSONWriter) {
+        w.raw(",\"open_interest\":")
+        w.decimal(e.amount)
+        w.raw(",\"open_interest_value\":")
+        w.optionalDecimal(e.value)
     }
 
     /// An orderbook payload's own fields, both sides cut to the configured depth; `writeLevels` writes

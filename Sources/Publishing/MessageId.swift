@@ -66,7 +66,7 @@ public enum MessageId {
 
     /// `{venue}:{native instrument}`, the start of every id.
     @inline(__always)
-    private static func writeInstrument(_ i: Instrument, into b: inout JSONWriter) {
+    static func writeInstrument(_ i: Instrument, into b: inout JSONWriter) {
         b.raw(i.venue.name)
         b.byte(UInt8(ascii: ":"))
         b.headerText(i.native)

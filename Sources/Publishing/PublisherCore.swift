@@ -129,6 +129,8 @@ public struct PublisherCore {
 
     public let configuration: Configuration
     public let encoder: MessageEncoder
+    /// `encoder` with the subject, id and identity bytes of recent instruments kept.
+    private var cachingEncoder: CachingMessageEncoder
     public private(set) var stats = Stats()
     public private(set) var isConnected = false
 
@@ -151,6 +153,7 @@ public struct PublisherCore {
                 spool: (any MessageSpool)? = nil) {
         self.configuration = configuration
         self.encoder = encoder
+        self.cachingEncoder = CachingMessageEncoder(encoder: encoder)
         self.spool = spool
     }
 
@@ -169,7 +172,7 @@ public struct PublisherCore {
     public mutating func handle(_ input: Input, at now: Instant, into effects: inout [Effect]) {
         switch input {
         case .publish(let event):
-            accept(encoder.encode(event), at: now, into: &effects)
+            accept(cachingEncoder.encode(event), at: now, into: &effects)
         case .publishEncoded(let message):
             accept(message, at: now, into: &effects)
         case .ack(let sequence, let duplicate):
@@ -202,6 +205,64 @@ public struct PublisherCore {
             checkTimeout(at: now, into: &effects)
         }
         pump(at: now, into: &effects)
+    }
+
+    /// The message `encoder.encode(event)` gives (through the core's header cache).
+    public mutating func encode(_ event: PublishableEvent) -> OutboundMessage {
+        cachingEncoder.encode(event)
+    }
+
+    // MARK: - Synchronous delivery
+
+    /// The window sequence the next accepted message gets.
+    public var nextSequence: UInt64 { headSequence &+ UInt64(window.count) }
+
+    /// Whether a message accepted now would be sent at once as the only one in flight: connected, not
+    /// backing off, nothing in the window or the spool. A driver whose sink stores synchronously may
+    /// then write the message itself and call `deliveredAtOnce()` instead of going through
+    /// `.publishEncoded`, the `.send` effect and `.ack`: the state and stats end exactly as that round
+    /// trip leaves them, without building, appending and switching over the effects.
+    @inline(__always)
+    public func sendsAtOnce(at now: Instant) -> Bool {
+        isConnected && window.isEmpty && now >= holdUntil && (spool?.count ?? 0) == 0
+    }
+
+    /// Records a message that was accepted, sent once and acknowledged in one step; only valid right
+    /// after `sendsAtOnce(at:)` answered true. (If writing it failed, hand it to `.publishEncoded`
+    /// instead, drop the `.send` effect that gives, and report `.failed`: see `SinkPublisher`.)
+    @inline(__always)
+    public mutating func deliveredAtOnce() {
+        stats.published &+= 1
+        stats.sent &+= 1
+        stats.acked &+= 1
+        if stats.bufferedMax < 1 { stats.bufferedMax = 1 }
+        stats.buffered = 0
+        consecutiveFailures = 0
+        windowLatched = false
+        headSequence &+= 1
+    }
+
+    /// Accepts a message and sends it, returning its delivery, when that is all `.publishEncoded` would
+    /// do: connected, not backing off, no spool in use, everything accepted before already sent, room
+    /// in memory and in the in-flight window. The state and stats end as after `.publishEncoded` and
+    /// its single `.send` effect; nil (and nothing changed) otherwise, for the caller to take that path.
+    @inline(__always)
+    public mutating func sendAtOnce(_ message: OutboundMessage, at now: Instant) -> Delivery? {
+        let size = message.size
+        guard isConnected, now >= holdUntil, sendCursor == window.count, inFlight < configuration.maxInFlight,
+            !windowLatched || inFlight <= configuration.resumeInFlight, window.count < configuration.memoryLimitMessages,
+            windowBytes + size <= configuration.memoryLimitBytes || window.isEmpty, (spool?.count ?? 0) == 0
+        else { return nil }
+        stats.published += 1
+        windowBytes += size
+        window.append(Entry(message: message, sentAt: now, attempts: 1, acked: false))
+        updateBuffered()
+        windowLatched = false
+        sendCursor += 1
+        stats.sent += 1
+        inFlight += 1
+        if inFlight >= configuration.maxInFlight { windowLatched = true }
+        return Delivery(sequence: headSequence &+ UInt64(window.count &- 1), message: message, attempt: 1)
     }
 
     // MARK: - Accepting

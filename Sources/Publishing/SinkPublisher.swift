@@ -21,13 +21,29 @@ public struct SinkPublisher<Sink: MessageSink> {
 
     public mutating func publish(_ event: PublishableEvent, at now: Instant) {
         // Encoding first spares a copy of the event into the core's input.
-        core.handle(.publishEncoded(core.encoder.encode(event)), at: now, into: &effects)
-        drain(at: now)
+        publish(encoded: core.encode(event), at: now)
     }
 
     public mutating func publish(encoded message: OutboundMessage, at now: Instant) {
-        core.handle(.publishEncoded(message), at: now, into: &effects)
-        drain(at: now)
+        guard core.sendsAtOnce(at: now) else {
+            core.handle(.publishEncoded(message), at: now, into: &effects)
+            drain(at: now)
+            return
+        }
+        // Nothing waits and the sink answers at once: write and settle it without the effect round trip.
+        do {
+            try sink.write(message)
+            core.deliveredAtOnce()
+        } catch {
+            // What the round trip would have done: accepted and sent (the write just tried was that
+            // send), then failed.
+            let sequence = core.nextSequence
+            core.handle(.publishEncoded(message), at: now, into: &effects)
+            precondition(effects.count == 1, "a message sent at once gives exactly its send")
+            effects.removeAll(keepingCapacity: true)
+            core.handle(.failed(sequence: sequence, reason: .rejected("\(error)")), at: now, into: &effects)
+            drain(at: now)
+        }
     }
 
     /// Synchronous sinks hold nothing back: settled as soon as `publish` returns.

@@ -31,6 +31,10 @@ public struct DirectReplay {
     public var okxProtocol: OKXBookProtocol
     public var connectLatency: Nanoseconds = .milliseconds(1)
     public var restLatency: Nanoseconds = .milliseconds(20)
+    /// Acks go to the stack one call each instead of one call per batch (same outcome; for the tests).
+    var acksOneByOne = false
+    /// `StackConfiguration.publishesAtOnce` (same outcome; for the tests).
+    var publishesAtOnce = true
 
     public init(feed: RecordedFeed, books: BookSyncConfiguration = .standard, okxProtocol: OKXBookProtocol = .auto) {
         self.feed = feed
@@ -51,12 +55,15 @@ public struct DirectReplay {
         let reader: RecordingReader
         do { reader = try RecordingReader(path: feed.path) } catch { throw .recording(error) }
         var random = SeededRandom(seed: seed)
+        var configuration = StackConfiguration(
+            subscription: feed.subscription, catalog: feed.catalog, books: books, okxBookProtocol: okxProtocol,
+            seed: random.next())
+        configuration.publishesAtOnce = publishesAtOnce
         var state = DriverState(
-            stack: CollectorStack(configuration: StackConfiguration(
-                subscription: feed.subscription, catalog: feed.catalog, books: books, okxBookProtocol: okxProtocol,
-                seed: random.next())),
+            stack: CollectorStack(configuration: configuration),
             responses: feed.responses, venue: feed.venue, connectLatency: connectLatency.value,
             restLatency: restLatency.value)
+        state.acksOneByOne = acksOneByOne
         state.nowNs = max(feed.firstNs, feed.firstFrameNs - connectLatency.value - 1_000_000)
         state.stack.start(at: Instant(nanoseconds: state.nowNs))
         state.perform(into: &sink)
@@ -96,6 +103,7 @@ public struct DirectReplay {
         var effects: [StackEffect] = []
         var events: [TimedStackEvent] = []
         var acks: [UInt64] = []
+        var acksOneByOne = false
         var result = Result()
 
         init(stack: CollectorStack, responses: [String: [RecordedResponse]], venue: Venue, connectLatency: Int64, restLatency: Int64) {
@@ -200,7 +208,11 @@ public struct DirectReplay {
                         break
                     }
                 }
-                for sequence in acks { stack.brokerAcked(sequence: sequence, duplicate: false, at: now) }
+                if acksOneByOne {
+                    for sequence in acks { stack.brokerAcked(sequence: sequence, duplicate: false, at: now) }
+                } else if !acks.isEmpty {
+                    stack.brokerAcked(sequences: acks, at: now)
+                }
             }
         }
 

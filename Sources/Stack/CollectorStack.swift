@@ -41,6 +41,8 @@ public struct CollectorStack {
     private var outputs: [AdapterOutput] = []
     private var bookEffects: [BookSyncEffect] = []
     private var publisherEffects: [PublisherCore.Effect] = []
+    /// While a frame is handled: where in `effects` the first delivery sent at once went (see `publish`).
+    private var framePublishing: FramePublishing?
     /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
     private var topBids: [BookLevel] = []
     private var topAsks: [BookLevel] = []
@@ -115,6 +117,7 @@ public struct CollectorStack {
         let keep = connections[c].keepalive.received(.data, at: now)
         if !keep.isEmpty { runWatchdog(keep, connection: id, at: now) }
         let primary = supervisor.current == id
+        if configuration.publishesAtOnce { framePublishing = FramePublishing(firstDelivery: nil) }
         adapter.parse(frame: frame, receivedAt: now, into: &outputs)
         // Outputs are moved out of the scratch array, not copied (a copy retains every array and
         // string in the event), and the array is left empty for the next frame.
@@ -122,7 +125,11 @@ public struct CollectorStack {
         while let output = outputs.popLast() {
             handle(output, on: id, primary: primary, at: now)
         }
-        if !publisherEffects.isEmpty { drainPublisher(at: now) }
+        let firstDelivery = framePublishing?.firstDelivery
+        framePublishing = nil
+        if let firstDelivery { orderDeliveriesLast(from: firstDelivery) }
+        // Deliveries sent at once count as the core effects they replace.
+        if !publisherEffects.isEmpty || firstDelivery != nil { drainPublisher(at: now) }
         pumpRest(at: now)
     }
 
@@ -152,6 +159,21 @@ public struct CollectorStack {
         brokerBreaker.recordSuccess(at: now)
         collectBrokerTransitions()
         publisher.handle(.ack(sequence: sequence, duplicate: duplicate), at: now, into: &publisherEffects)
+        drainPublisher(at: now)
+    }
+
+    /// The broker stored these messages, in this order: the same as `brokerAcked(sequence:)` for each,
+    /// with the publisher's effects collected once unless an ack gives some (then they are collected
+    /// right away, as one by one would). A driver that settles a batch of deliveries at once uses it.
+    public mutating func brokerAcked(sequences: [UInt64], duplicate: Bool = false, at now: Instant) {
+        for sequence in sequences {
+            brokerBreaker.recordSuccess(at: now)
+            collectBrokerTransitions()
+            publisher.handle(.ack(sequence: sequence, duplicate: duplicate), at: now, into: &publisherEffects)
+            if !publisherEffects.isEmpty { drainPublisher(at: now) }
+        }
+        // Without effects acks only shrink the window, so its final state sets the ack deadline as
+        // the last single ack would.
         drainPublisher(at: now)
     }
 
@@ -262,7 +284,7 @@ public struct CollectorStack {
             case let other:
                 if primary, let publishable = PublishableEvent(other) {
                     counters.eventsPublished += 1
-                    publisher.handle(.publish(publishable), at: now, into: &publisherEffects)
+                    publish(publisher.encode(publishable), at: now)
                 }
             }
         case .subscribed:
@@ -322,7 +344,7 @@ public struct CollectorStack {
                 let message = bookEncoders[i].encode(
                     update.instrument, bids: &topBids, asks: &topAsks, sequence: update.sequence.last,
                     exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
-                publisher.handle(.publishEncoded(message), at: now, into: &publisherEffects)
+                publish(message, at: now)
             case .requestSnapshot(let instrument, let reason):
                 var request = adapter.snapshotRequest(for: instrument)
                 if let base = configuration.restBaseURLOverride { request.host = base }
@@ -415,6 +437,42 @@ public struct CollectorStack {
     }
 
     // MARK: - Publisher
+
+    /// Where the first delivery of a frame that was sent at once went in `effects`.
+    struct FramePublishing {
+        var firstDelivery: Int?
+    }
+
+    /// Publishes one message. While a frame is handled, a message the core sends at once (nothing
+    /// waits, see `PublisherCore.sendAtOnce`) becomes a `.publish` effect straight away instead of
+    /// a core effect converted later; `orderDeliveriesLast` then restores the order the conversion
+    /// gives (other effects of the frame first, then its deliveries).
+    private mutating func publish(_ message: OutboundMessage, at now: Instant) {
+        if framePublishing != nil && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
+            if framePublishing?.firstDelivery == nil { framePublishing?.firstDelivery = effects.count }
+            effects.append(.publish(delivery))
+            return
+        }
+        publisher.handle(.publishEncoded(message), at: now, into: &publisherEffects)
+    }
+
+    /// Moves the frame's deliveries (from `first` on) after the other effects the frame gave, both in
+    /// their own order: where `drainPublisher` would have put them at the end of the frame.
+    private mutating func orderDeliveriesLast(from first: Int) {
+        var interleaved = false
+        for i in first..<effects.count {
+            if case .publish = effects[i] { continue }
+            interleaved = true
+            break
+        }
+        guard interleaved else { return }
+        var others: [StackEffect] = []
+        var deliveries: [StackEffect] = []
+        for effect in effects[first...] {
+            if case .publish = effect { deliveries.append(effect) } else { others.append(effect) }
+        }
+        effects.replaceSubrange(first..., with: others + deliveries)
+    }
 
     private mutating func drainPublisher(at now: Instant) {
         for effect in publisherEffects {

@@ -21,6 +21,10 @@ public struct StackConfiguration {
     public var restBaseURLOverride: String?
     /// How long a REST request may take before it counts as failed.
     public var restTimeout: Nanoseconds
+    /// A message the publisher core sends at once becomes a `.publish` effect without the core's own
+    /// effect in between (`CollectorStack.publish`). The effects, their order and every count are the
+    /// same either way; false only to check exactly that.
+    public var publishesAtOnce = true
 
     public init(
         subscription: Subscription, catalog: InstrumentCatalog, books: BookSyncConfiguration = .standard,
