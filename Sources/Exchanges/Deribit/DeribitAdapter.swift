@@ -27,6 +27,9 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
     let tickerNames: Set<String>
     let fundingNames: Set<String>
     let openInterestNames: Set<String>
+    /// What a ticker notification emits for an instrument, remembered for the first few native names
+    /// (a ticker otherwise hashed its name into the three sets every time).
+    var knownTickerOutputs: [(native: String, outputs: TickerOutputs)] = []
 
     public static let restHost = "www.deribit.com"
 
@@ -525,8 +528,8 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         case .some(.openInterest): (wantsTicker, wantsFunding, wantsOI) = (false, false, true)
         case .some: (wantsTicker, wantsFunding, wantsOI) = (true, false, false)
         case .none:
-            let t = tickerNames.contains(i.native), f = fundingNames.contains(i.native), o = openInterestNames.contains(i.native)
-            (wantsTicker, wantsFunding, wantsOI) = (t || f || o) ? (t, f, o) : (true, true, true)
+            let outputs = tickerOutputs(native: i.native)
+            (wantsTicker, wantsFunding, wantsOI) = (outputs.ticker, outputs.funding, outputs.openInterest)
         }
         if wantsTicker {
             func level(_ p: FixedDecimal?, _ q: FixedDecimal?) -> BookLevel? {
@@ -551,6 +554,25 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         if wantsOI, let oi {
             out.append(.event(.openInterest(OpenInterest(instrument: i, amount: oi, exchangeTime: time, receiveTime: receivedAt))))
         }
+    }
+
+    /// Which events a websocket ticker notification yields for an instrument.
+    struct TickerOutputs {
+        var ticker: Bool
+        var funding: Bool
+        var openInterest: Bool
+    }
+
+    /// The events the subscription asks of `native`'s ticker channel: those it names, or all three
+    /// when it names none of them for the instrument.
+    mutating func tickerOutputs(native: String) -> TickerOutputs {
+        for entry in knownTickerOutputs where entry.native == native { return entry.outputs }
+        let t = tickerNames.contains(native), f = fundingNames.contains(native), o = openInterestNames.contains(native)
+        let outputs =
+            (t || f || o)
+            ? TickerOutputs(ticker: t, funding: f, openInterest: o) : TickerOutputs(ticker: true, funding: true, openInterest: true)
+        if knownTickerOutputs.count < 8 { knownTickerOutputs.append((native, outputs)) }
+        return outputs
     }
 
     /// `chart.trades`: `{tick, open, high, low, close, volume, cost}`; the tick (open time) is the exchange time.

@@ -9,36 +9,31 @@ extension JSONScanner {
         FrameError(reason, field: "\(field)", offset: offset)
     }
 
-    /// One pass over the common case, `"-?digits[.digits]"` quoted or bare with at most 18 digits
-    /// (no overflow possible), giving what `FixedDecimal.parse` gives; nil (position unchanged)
-    /// for anything else, which then takes the general path.
+    /// The common case, `"-?digits[.digits]"` quoted or bare with at most 18 digits (no overflow
+    /// possible), read a word at a time, giving what `FixedDecimal.parse` gives; nil (position
+    /// unchanged) for anything else, which then takes the general path.
     @inlinable @inline(__always)
     mutating func plainDecimal() -> FixedDecimal? {
-        let n = bytes.count
         let start = plainNumberStart()
-        var i = start.digits
-        var mantissa: Int64 = 0
-        var digits = 0
-        var scale = 0
-        var dot = false
-        while i < n {
-            let c = bytes[i]
-            let d = c &- 48
-            if d < 10 {
-                mantissa = mantissa &* 10 &+ Int64(d)
-                digits &+= 1
-                if dot { scale &+= 1 }
-            } else if c == UInt8(ascii: ".") && !dot {
-                dot = true
-            } else {
-                break
-            }
-            i &+= 1
+        if let short = shortDecimal(at: start.digits) {
+            guard short.count > 0, let end = plainNumberEnd(short.end, quoted: start.quoted) else { return nil }
+            position = end
+            let mantissa = Int64(truncatingIfNeeded: short.value)
+            return FixedDecimal(
+                mantissa: start.negative ? 0 &- mantissa : mantissa, scale: UInt8(truncatingIfNeeded: short.scale))
         }
-        guard digits > 0 && digits <= 18 else { return nil }
-        guard let end = plainNumberEnd(i, quoted: start.quoted) else { return nil }
+        var number = digits(at: start.digits)
+        var scale = 0
+        if number.end < bytes.count && bytes[number.end] == UInt8(ascii: ".") && number.count <= 18 {
+            let integerDigits = number.count
+            number = digits(at: number.end &+ 1, after: number.value, count: integerDigits)
+            scale = number.count &- integerDigits
+        }
+        guard number.count > 0 && number.count <= 18 else { return nil }
+        guard let end = plainNumberEnd(number.end, quoted: start.quoted) else { return nil }
         position = end
-        return FixedDecimal(mantissa: start.negative ? -mantissa : mantissa, scale: UInt8(scale))
+        let mantissa = Int64(truncatingIfNeeded: number.value)
+        return FixedDecimal(mantissa: start.negative ? 0 &- mantissa : mantissa, scale: UInt8(truncatingIfNeeded: scale))
     }
 
     /// Where a plain number's digits start (past an opening quote and a minus sign), and whether it
@@ -70,11 +65,18 @@ extension JSONScanner {
         return i
     }
 
-    /// A decimal sent as a string or a number.
-    @inlinable
+    /// A decimal sent as a string or a number. The common case is read where it is called (a call and
+    /// the general path's frame cost as much as the digits); anything else goes to the general path.
+    @inlinable @inline(__always)
     public mutating func decimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
         skipWhitespace()
         if let d = plainDecimal() { return d }
+        return try generalDecimalValue(field)
+    }
+
+    /// `decimalValue` for what the common case does not read: the scalar, then `FixedDecimal.parse`.
+    @usableFromInline @inline(never)
+    mutating func generalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number else { throw fieldError(.invalidNumber, field, at: at) }
@@ -82,11 +84,17 @@ extension JSONScanner {
         return d
     }
 
-    /// A decimal, or nil for `null` and `""`.
-    @inlinable
+    /// A decimal, or nil for `null` and `""`; the common case read where it is called, as `decimalValue`.
+    @inlinable @inline(__always)
     public mutating func optionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
         skipWhitespace()
         if let d = plainDecimal() { return d }
+        return try generalOptionalDecimalValue(field)
+    }
+
+    /// `optionalDecimalValue` for what the common case does not read.
+    @usableFromInline @inline(never)
+    mutating func generalOptionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
         let at = position
         let s = try readScalar(field: field)
         if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
@@ -96,35 +104,32 @@ extension JSONScanner {
         return d
     }
 
-    /// One pass over the common case, `"-?digits"` quoted or bare with at most 18 digits (no overflow
-    /// possible), giving what `int64(readScalar())` gives; nil (position unchanged) for anything else,
+    /// The common case, `"-?digits"` quoted or bare with at most 18 digits (no overflow possible),
+    /// read a word at a time, giving what `int64(readScalar())` gives; nil (position unchanged) for anything else,
     /// which then takes the general path. Ids and times are in every frame, so scanning them twice
     /// (once for the extent, once for the value, with an overflow check per digit) was worth avoiding.
     @inlinable @inline(__always)
     mutating func plainInt64() -> Int64? {
-        let n = bytes.count
         let start = plainNumberStart()
-        var i = start.digits
-        var value: Int64 = 0
-        let first = i
-        while i < n {
-            let d = bytes[i] &- 48
-            if d >= 10 { break }
-            value = value &* 10 &+ Int64(d)
-            i &+= 1
-        }
-        let digits = i &- first
-        guard digits > 0 && digits <= 18 else { return nil }
-        guard let end = plainNumberEnd(i, quoted: start.quoted) else { return nil }
+        let number = digits(at: start.digits)
+        guard number.count > 0 && number.count <= 18 else { return nil }
+        guard let end = plainNumberEnd(number.end, quoted: start.quoted) else { return nil }
         position = end
+        let value = Int64(truncatingIfNeeded: number.value)
         return start.negative ? 0 &- value : value
     }
 
-    /// An integer sent as a number or a numeric string.
-    @inlinable
+    /// An integer sent as a number or a numeric string; the common case read where it is called.
+    @inlinable @inline(__always)
     public mutating func int64Value(_ field: StaticString) throws(FrameError) -> Int64 {
         skipWhitespace()
         if let v = plainInt64() { return v }
+        return try generalInt64Value(field)
+    }
+
+    /// `int64Value` for what the common case does not read: the scalar, then `int64`.
+    @usableFromInline @inline(never)
+    mutating func generalInt64Value(_ field: StaticString) throws(FrameError) -> Int64 {
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number, let v = int64(s.range) else {

@@ -117,10 +117,41 @@ public struct JSONScanner {
             skipWhitespace()
         }
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw unexpected(.key) }
+        if let key = shortKey() { return key }
         let key = try stringBody()
         try consume(UInt8(ascii: ":"), .colon)
         skipWhitespace()
         return key
+    }
+
+    /// The usual key, `"name":` with at most seven plain bytes and the colon right after the quote,
+    /// from one word: the scanner moves past the colon and any whitespace, as the general path would.
+    /// Nil (position unchanged) for anything else (a backslash, a longer name, a space before the
+    /// colon, the end of the buffer near), which `stringBody` and `consume` then read.
+    @inlinable @inline(__always)
+    mutating func shortKey() -> Range<Int>? {
+        let start = position &+ 1
+        guard start &+ 8 <= bytes.count else { return nil }
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+        let hits = JSONScanner.quoteOrBackslash(word)
+        guard hits != 0 else { return nil }
+        let end = start &+ (hits.trailingZeroBitCount &>> 3)
+        guard bytes[end] == UInt8(ascii: "\""), end &+ 1 < bytes.count, bytes[end &+ 1] == UInt8(ascii: ":") else {
+            return nil
+        }
+        position = end &+ 2
+        skipWhitespace()
+        return start..<end
+    }
+
+    /// Bit 7 set in each byte of `word` (first byte lowest) that is a quote or a backslash; exact up
+    /// to the lowest such byte (a borrow runs only upward from a zero byte), which is all callers use.
+    @inlinable @inline(__always)
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let quote = word ^ 0x2222_2222_2222_2222
+        let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+        return (((quote &- 0x0101_0101_0101_0101) & ~quote) | ((backslash &- 0x0101_0101_0101_0101) & ~backslash))
+            & 0x8080_8080_8080_8080
     }
 
     /// Whether another array element follows (the scanner then sits at it); false after the closing bracket.
@@ -144,13 +175,28 @@ public struct JSONScanner {
 
     // MARK: Values
 
-    /// Reads a string whose opening quote is at `position`; returns the content range.
+    /// Reads a string whose opening quote is at `position`; returns the content range. Eight bytes
+    /// are looked at a time for the closing quote or a backslash (a backslash skips the byte after it).
     @inlinable
     mutating func stringBody() throws(FrameError) -> Range<Int> {
         position &+= 1
         let start = position
         let n = bytes.count
         var i = position
+        while i &+ 8 <= n {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let hits = JSONScanner.quoteOrBackslash(word)
+            if hits == 0 {
+                i &+= 8
+                continue
+            }
+            let k = i &+ (hits.trailingZeroBitCount &>> 3)
+            if bytes[k] == UInt8(ascii: "\"") {
+                position = k &+ 1
+                return start..<k
+            }
+            i = k &+ 2
+        }
         while i < n {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
@@ -239,6 +285,10 @@ public struct JSONScanner {
         skipWhitespace()
         guard position < bytes.count else { throw FrameError(.truncated, offset: position) }
         let c = bytes[position]
+        if c == UInt8(ascii: "\"") {
+            _ = try stringBody()
+            return
+        }
         guard c == UInt8(ascii: "{") || c == UInt8(ascii: "[") else {
             _ = try readScalar()
             return
