@@ -212,6 +212,13 @@ public struct PublisherCore {
         cachingEncoder.encode(event)
     }
 
+    /// `handle(.ack(sequence:duplicate:), at:into:)` without wrapping the input: drivers ack every message.
+    @inline(__always)
+    public mutating func acknowledged(sequence: UInt64, duplicate: Bool, at now: Instant, into effects: inout [Effect]) {
+        acknowledge(sequence, duplicate: duplicate)
+        pump(at: now, into: &effects)
+    }
+
     // MARK: - Synchronous delivery
 
     /// The window sequence the next accepted message gets.

@@ -183,7 +183,7 @@ public struct DirectReplay {
                 stack.takeEvents(into: &events)
                 stack.takeEffects(into: &effects)
                 if effects.isEmpty { return }
-                acks.removeAll(keepingCapacity: true)
+                if !acks.isEmpty { acks.removeAll(keepingCapacity: true) }
                 for effect in effects {
                     switch effect {
                     case .publish(let delivery):

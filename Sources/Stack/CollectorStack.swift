@@ -158,7 +158,7 @@ public struct CollectorStack {
     public mutating func brokerAcked(sequence: UInt64, duplicate: Bool, at now: Instant) {
         brokerBreaker.recordSuccess(at: now)
         collectBrokerTransitions()
-        publisher.handle(.ack(sequence: sequence, duplicate: duplicate), at: now, into: &publisherEffects)
+        publisher.acknowledged(sequence: sequence, duplicate: duplicate, at: now, into: &publisherEffects)
         drainPublisher(at: now)
     }
 
@@ -169,7 +169,7 @@ public struct CollectorStack {
         for sequence in sequences {
             brokerBreaker.recordSuccess(at: now)
             collectBrokerTransitions()
-            publisher.handle(.ack(sequence: sequence, duplicate: duplicate), at: now, into: &publisherEffects)
+            publisher.acknowledged(sequence: sequence, duplicate: duplicate, at: now, into: &publisherEffects)
             if !publisherEffects.isEmpty { drainPublisher(at: now) }
         }
         // Without effects acks only shrink the window, so its final state sets the ack deadline as
@@ -244,12 +244,13 @@ public struct CollectorStack {
 
     /// Moves effects into `buffer` (cleared first) without allocating on the hot path.
     public mutating func takeEffects(into buffer: inout [StackEffect]) {
-        buffer.removeAll(keepingCapacity: true)
+        // Emptying an empty array still costs a generic call per frame.
+        if !buffer.isEmpty { buffer.removeAll(keepingCapacity: true) }
         swap(&buffer, &effects)
     }
 
     public mutating func takeEvents(into buffer: inout [TimedStackEvent]) {
-        buffer.removeAll(keepingCapacity: true)
+        if !buffer.isEmpty { buffer.removeAll(keepingCapacity: true) }
         swap(&buffer, &events)
     }
 
@@ -475,6 +476,15 @@ public struct CollectorStack {
     }
 
     private mutating func drainPublisher(at now: Instant) {
+        if !publisherEffects.isEmpty { convertPublisherEffects(at: now) }
+        if publisher.windowCount > 0 {
+            if publisherTickDue == nil { publisherTickDue = now + configuration.publisher.ackTimeout }
+        } else {
+            publisherTickDue = nil
+        }
+    }
+
+    private mutating func convertPublisherEffects(at now: Instant) {
         for effect in publisherEffects {
             switch effect {
             case .send(let delivery):
@@ -491,11 +501,6 @@ public struct CollectorStack {
             }
         }
         publisherEffects.removeAll(keepingCapacity: true)
-        if publisher.windowCount > 0 {
-            if publisherTickDue == nil { publisherTickDue = now + configuration.publisher.ackTimeout }
-        } else {
-            publisherTickDue = nil
-        }
     }
 
     // MARK: - Connections
