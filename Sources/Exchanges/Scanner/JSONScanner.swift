@@ -342,13 +342,18 @@ public struct JSONScanner {
         return true
     }
 
-    /// Whether the bytes in `r` start with `prefix`.
-    @inlinable
+    /// Whether the bytes in `r` start with `prefix` (inlined like `matches`: stream names are classified
+    /// by a chain of these on every Binance frame).
+    @inlinable @inline(__always)
     public func hasPrefix(_ r: Range<Int>, _ prefix: StaticString) -> Bool {
         let count = prefix.utf8CodeUnitCount
         guard r.count >= count else { return false }
         let p = prefix.utf8Start
-        for k in 0..<count where bytes[r.lowerBound &+ k] != p[k] { return false }
+        var k = 0
+        while k < count {
+            if bytes[r.lowerBound &+ k] != p[k] { return false }
+            k &+= 1
+        }
         return true
     }
 
