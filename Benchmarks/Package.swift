@@ -15,7 +15,7 @@ let package = Package(
         suite("RecordingBenchmarks", dependencies: ["Recording", "Model"]),
         suite("ParseBenchmarks", dependencies: ["Exchanges", "Model"]),
         suite("BookBenchmarks", dependencies: ["Books", "Model"]),
-        suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"]),
+        suite("PublishingBenchmarks", dependencies: ["Publishing", "NATSTransport", "Model"], local: ["PublishingWorkload"]),
         suite("CollectorBenchmarks", dependencies: ["Collector", "LoopbackPeers", "Exchanges", "Model"]),
         suite("ServeBenchmarks", dependencies: ["ExchangeServer", "Recording", "Model"]),
         suite("ReplayBenchmarks", dependencies: ["Simulation", "Stack", "Recording", "Exchanges", "Books", "Publishing", "Model"]),
@@ -24,16 +24,24 @@ let package = Package(
             name: "ReplayProfile",
             dependencies: ["Simulation", "Books", "Publishing", "Model"].map { .product(name: $0, package: "marketprism") },
             path: "ReplayProfile"),
+        // Not a suite: the core publish loop alone, for callgrind (docs/messages.md).
+        .executableTarget(
+            name: "PublishProfile", dependencies: ["PublishingWorkload", "BenchmarkSupport"], path: "PublishProfile"),
+        // The core publish workload, shared by PublishingBenchmarks and PublishProfile.
+        .target(
+            name: "PublishingWorkload",
+            dependencies: ["Publishing", "Model"].map { .product(name: $0, package: "marketprism") },
+            path: "PublishingWorkload"),
         // Shared helpers (thread CPU time, rates): `import BenchmarkSupport` in a suite.
         .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),
     ]
 )
 
 /// A benchmark executable at `<name>/` depending on products of the root package.
-func suite(_ name: String, dependencies: [String]) -> Target {
+func suite(_ name: String, dependencies: [String], local: [Target.Dependency] = []) -> Target {
     .executableTarget(
         name: name,
-        dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport"]
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport"] + local
             + dependencies.map { .product(name: $0, package: "marketprism") },
         path: name,
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

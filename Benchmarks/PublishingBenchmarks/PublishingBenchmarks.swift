@@ -4,6 +4,7 @@ import Foundation
 import Model
 import NATSTransport
 import Publishing
+import PublishingWorkload
 
 #if canImport(Glibc)
 import Glibc
@@ -27,34 +28,6 @@ func processCPUNanoseconds() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
-/// A realistic mix: 9 trades to 1 top-20 book, three instruments on three venues.
-enum Events {
-    static let instruments = [
-        Instrument(venue: .binance, native: "BTCUSDT", base: "BTC", quote: "USDT", kind: .spot),
-        Instrument(venue: .okx, native: "ETH-USDT-SWAP", base: "ETH", quote: "USDT", kind: .perpetual),
-        Instrument(venue: .deribit, native: "BTC-PERPETUAL", base: "BTC", quote: "USD", kind: .perpetual),
-    ]
-
-    static func make(count: Int, booksEvery: Int = 10) -> [PublishableEvent] {
-        var random = SeededRandom(seed: 6)
-        return (0..<count).map { i in
-            let instrument = instruments[i % instruments.count]
-            let t = Instant.milliseconds(1_714_564_800_000 + Int64(i / 4))
-            let price = FixedDecimal(mantissa: 6_400_000 + Int64(random.next() % 5_000), scale: 2)
-            if booksEvery > 0 && i % booksEvery == 0 {
-                let bids = (0..<20).map { BookLevel(price: price - FixedDecimal(mantissa: Int64($0), scale: 2), size: FixedDecimal(mantissa: 1_500 + Int64($0), scale: 4)) }
-                let asks = (0..<20).map { BookLevel(price: price + FixedDecimal(mantissa: Int64($0) + 1, scale: 2), size: FixedDecimal(mantissa: 2_500 + Int64($0), scale: 4)) }
-                return .orderbook(OrderbookView(instrument: instrument, bids: bids, asks: asks, sequence: Int64(i), exchangeTime: t, receiveTime: t + .microseconds(400)))
-            }
-            return .trade(
-                Trade(
-                    instrument: instrument, tradeId: String(1_000_000_000 + i), price: price,
-                    quantity: FixedDecimal(mantissa: Int64(random.next() % 100_000) + 1, scale: 8), side: i & 1 == 0 ? .buy : .sell,
-                    exchangeTime: t, receiveTime: t + .microseconds(250)))
-        }
-    }
 }
 
 /// A JetStream nats-server on a free loopback port with its store in a temporary directory.
@@ -110,8 +83,8 @@ final class BenchServer {
 nonisolated(unsafe) var server: BenchServer?
 
 let benchmarks: @Sendable () -> Void = {
-    let coreEvents = Events.make(count: 1_000_000)
-    let tradesOnly = Events.make(count: 1_000_000, booksEvery: 0)
+    let coreEvents = PublishingWorkload.events(count: 1_000_000)
+    let tradesOnly = PublishingWorkload.events(count: 1_000_000, booksEvery: 0)
 
     func configuration() -> Benchmark.Configuration {
         .init(
@@ -120,20 +93,14 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     func corePublish(_ events: [PublishableEvent], _ benchmark: Benchmark) {
-        var publisher = SinkPublisher(sink: InProcessSink(), core: PublisherCore(configuration: .init(maxInFlight: 4096)))
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = threadCPUNanoseconds()
         benchmark.startMeasurement()
-        var now = Instant.zero
-        for (i, event) in events.enumerated() {
-            publisher.publish(event, at: now)
-            now.nanoseconds &+= 1
-            if i & 0xFFFF == 0xFFFF { publisher.sink.removeAll() }  // keep the sink's memory flat
-        }
+        let acked = PublishingWorkload.publishAll(events)
         benchmark.stopMeasurement()
         benchmark.measurement(messagesPerSecond, perSecond(events.count, DispatchTime.now().uptimeNanoseconds - start))
         benchmark.measurement(messagesPerSecondCPU, perSecond(events.count, threadCPUNanoseconds() - cpuStart))
-        precondition(publisher.stats.acked == events.count)
+        precondition(acked == events.count)
     }
 
     Benchmark("Core encode+publish into the in-process sink (1M events, 10% top-20 books)", configuration: configuration()) {
