@@ -42,7 +42,7 @@ public struct InstrumentCatalog: Sendable {
 
     /// Hot-path lookup by the name's bytes; a fallback-derived instrument is remembered.
     public mutating func resolve(_ name: UnsafeRawBufferPointer) -> Instrument? {
-        if let i = table.find(name) { return instruments[i] }
+        if let i = table.findRemembering(name) { return instruments[i] }
         guard usesNamingFallback,
             let made = InstrumentNaming.instrument(venue: venue, native: String(decoding: name, as: UTF8.self))
         else { return nil }
@@ -74,20 +74,65 @@ struct NativeNameTable: Sendable {
     }
 
     func find(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        findEntry(bytes).map { indices[$0] }
+    }
+
+    /// Entries found lately, by a few bits of the name (its length, first and last byte): a venue's
+    /// frames name a handful of instruments over and over, and comparing the bytes with one entry
+    /// costs a fraction of hashing them byte by byte and probing. -1: none.
+    var recent: [Int32] = [Int32](repeating: -1, count: 8)
+
+    static func recentSlot(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let n = bytes.count
+        guard n > 0 else { return 0 }
+        return (n &+ Int(bytes[0]) &+ Int(bytes[n &- 1]) &* 3) & 7
+    }
+
+    /// `find`, first trying the entry last found for a name with the same few bits.
+    mutating func findRemembering(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let slot = NativeNameTable.recentSlot(bytes)
+        let e = Int(recent[slot])
+        if e >= 0 && lengths[e] == bytes.count {
+            let start = starts[e]
+            let same = storage.withUnsafeBytes {
+                NativeNameTable.same(UnsafeRawBufferPointer(rebasing: $0[start..<(start &+ bytes.count)]), bytes)
+            }
+            if same { return indices[e] }
+        }
+        guard let found = findEntry(bytes) else { return nil }
+        recent[slot] = Int32(found)
+        return indices[found]
+    }
+
+    /// Whether two buffers of one length hold the same bytes, compared a word at a time.
+    static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = a.count
+        var k = 0
+        while k &+ 8 <= n {
+            if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                return false
+            }
+            k &+= 8
+        }
+        while k < n {
+            if a[k] != b[k] { return false }
+            k &+= 1
+        }
+        return true
+    }
+
+    /// The entry (not the catalog index) holding `bytes`.
+    func findEntry(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: NativeNameTable.hash(bytes)) & mask
         return storage.withUnsafeBytes { names in
             while true {
                 let e = Int(slots[s])
                 if e < 0 { return nil }
-                if lengths[e] == bytes.count {
-                    let start = starts[e]
-                    var equal = true
-                    for k in 0..<bytes.count where names[start + k] != bytes[k] {
-                        equal = false
-                        break
-                    }
-                    if equal { return indices[e] }
+                if lengths[e] == bytes.count
+                    && NativeNameTable.same(UnsafeRawBufferPointer(rebasing: names[starts[e]..<(starts[e] + bytes.count)]), bytes)
+                {
+                    return e
                 }
                 s = (s + 1) & mask
             }
