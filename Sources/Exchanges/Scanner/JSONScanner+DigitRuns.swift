@@ -104,10 +104,12 @@ extension JSONScanner {
         var k = i
         while true {
             let run = digitRun(at: k)
-            value = value &* JSONScanner.powerOfTen(run.count) &+ run.value
             count &+= run.count
             k &+= run.count
-            if run.count < 8 || count > 18 { return (value, count, k) }
+            // A full word needs no table look-up (13-digit times and ids are one and a part).
+            guard run.count == 8 else { return (value &* JSONScanner.powerOfTen(run.count) &+ run.value, count, k) }
+            value = value &* 100_000_000 &+ run.value
+            if count > 18 { return (value, count, k) }
         }
     }
 }

@@ -207,8 +207,39 @@ public struct JSONScanner {
     }
 
     /// Whether another array element follows (the scanner then sits at it); false after the closing bracket.
-    @inlinable
+    /// The usual cases, a comma right before the element, the first element or the closing bracket with
+    /// no whitespace, are read here (OKX levels are arrays of four, every one of them a call); the rest
+    /// by `generalNextElement`, which gives the same results.
+    @inlinable @inline(__always)
     public mutating func nextElement(_ first: inout Bool) throws(FrameError) -> Bool {
+        let n = bytes.count
+        if position >= 0, position &+ 1 < n {
+            let c = bytes[position]
+            if c == UInt8(ascii: "]") {
+                position &+= 1
+                return false
+            }
+            if first {
+                if !JSONScanner.isSpace(c) {
+                    first = false
+                    return true
+                }
+            } else if c == UInt8(ascii: ","), !JSONScanner.isSpace(bytes[position &+ 1]) {
+                position &+= 1
+                return true
+            }
+        }
+        return try generalNextElement(&first)
+    }
+
+    @inlinable @inline(__always)
+    static func isSpace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+    }
+
+    /// `nextElement` for whatever its common cases do not read: whitespace, the end of the buffer, errors.
+    @usableFromInline @inline(never)
+    mutating func generalNextElement(_ first: inout Bool) throws(FrameError) -> Bool {
         skipWhitespace()
         guard position < bytes.count else { throw FrameError(.truncated, offset: position) }
         if bytes[position] == UInt8(ascii: "]") {
