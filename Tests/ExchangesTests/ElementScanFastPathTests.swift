@@ -28,17 +28,14 @@ struct ElementScanFastPathTests {
     }
 
     static func now(_ text: [UInt8], first: Bool) -> Result<(Bool, Int, Bool), FrameError> {
-        // Exactly the text's size, so a read past the end would leave the allocation.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { buffer.deallocate() }
-        text.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        var s = JSONScanner(UnsafeRawBufferPointer(buffer))
-        var first = first
-        do {
-            let more = try s.nextElement(&first)
-            return .success((more, s.position, first))
-        } catch {
-            return .failure(error)
+        scanningExactCopy(of: text) { s in
+            var first = first
+            do throws(FrameError) {
+                let more = try s.nextElement(&first)
+                return .success((more, s.position, first))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

@@ -48,17 +48,14 @@ struct KeyScanFastPathTests {
     }
 
     static func now(_ text: [UInt8], first: Bool) -> Result<(Range<Int>?, Int, Bool), FrameError> {
-        // Exactly the text's size, so a word read past the end would leave the allocation.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { buffer.deallocate() }
-        text.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        var s = JSONScanner(UnsafeRawBufferPointer(buffer))
-        var first = first
-        do {
-            let key = try s.nextKey(&first)
-            return .success((key, s.position, first))
-        } catch {
-            return .failure(error)
+        scanningExactCopy(of: text) { s in
+            var first = first
+            do throws(FrameError) {
+                let key = try s.nextKey(&first)
+                return .success((key, s.position, first))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

@@ -25,16 +25,13 @@ struct LevelSkipFastPathTests {
     }
 
     static func run(_ text: [UInt8], _ read: (inout JSONScanner) throws(FrameError) -> [BookLevel]) -> Result<([BookLevel], Int), FrameError> {
-        // Exactly the text's size, so a word read past the end would leave the allocation.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { buffer.deallocate() }
-        text.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        var s = JSONScanner(UnsafeRawBufferPointer(buffer))
-        do {
-            let levels = try read(&s)
-            return .success((levels, s.position))
-        } catch {
-            return .failure(error)
+        scanningExactCopy(of: text) { s in
+            do throws(FrameError) {
+                let levels = try read(&s)
+                return .success((levels, s.position))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
