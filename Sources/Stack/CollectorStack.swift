@@ -41,8 +41,10 @@ public struct CollectorStack {
     private var outputs: [AdapterOutput] = []
     private var bookEffects: [BookSyncEffect] = []
     private var publisherEffects: [PublisherCore.Effect] = []
-    /// While a frame is handled: where in `effects` the first delivery sent at once went (see `publish`).
-    private var framePublishing: FramePublishing?
+    /// True while a frame is handled: only then may a message skip the core's effects (see `publish`).
+    private var publishingAtOnce = false
+    /// Where in `effects` the frame's first delivery sent at once went.
+    private var firstFrameDelivery: Int?
     /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
     private var topBids: [BookLevel] = []
     private var topAsks: [BookLevel] = []
@@ -117,7 +119,7 @@ public struct CollectorStack {
         let keep = connections[c].keepalive.received(.data, at: now)
         if !keep.isEmpty { runWatchdog(keep, connection: id, at: now) }
         let primary = supervisor.current == id
-        if configuration.publishesAtOnce { framePublishing = FramePublishing(firstDelivery: nil) }
+        publishingAtOnce = configuration.publishesAtOnce
         adapter.parse(frame: frame, receivedAt: now, into: &outputs)
         // Outputs are moved out of the scratch array, not copied (a copy retains every array and
         // string in the event), and the array is left empty for the next frame.
@@ -125,8 +127,9 @@ public struct CollectorStack {
         while let output = outputs.popLast() {
             handle(output, on: id, primary: primary, at: now)
         }
-        let firstDelivery = framePublishing?.firstDelivery
-        framePublishing = nil
+        let firstDelivery = firstFrameDelivery
+        publishingAtOnce = false
+        firstFrameDelivery = nil
         if let firstDelivery { orderDeliveriesLast(from: firstDelivery) }
         // Deliveries sent at once count as the core effects they replace.
         if !publisherEffects.isEmpty || firstDelivery != nil { drainPublisher(at: now) }
@@ -156,9 +159,7 @@ public struct CollectorStack {
 
     /// The broker stored message `sequence` (or had it already, `duplicate`).
     public mutating func brokerAcked(sequence: UInt64, duplicate: Bool, at now: Instant) {
-        brokerBreaker.recordSuccess(at: now)
-        collectBrokerTransitions()
-        publisher.acknowledged(sequence: sequence, duplicate: duplicate, at: now, into: &publisherEffects)
+        acknowledge(sequence, duplicate: duplicate, at: now)
         drainPublisher(at: now)
     }
 
@@ -167,14 +168,19 @@ public struct CollectorStack {
     /// right away, as one by one would). A driver that settles a batch of deliveries at once uses it.
     public mutating func brokerAcked(sequences: [UInt64], duplicate: Bool = false, at now: Instant) {
         for sequence in sequences {
-            brokerBreaker.recordSuccess(at: now)
-            collectBrokerTransitions()
-            publisher.acknowledged(sequence: sequence, duplicate: duplicate, at: now, into: &publisherEffects)
+            acknowledge(sequence, duplicate: duplicate, at: now)
             if !publisherEffects.isEmpty { drainPublisher(at: now) }
         }
         // Without effects acks only shrink the window, so its final state sets the ack deadline as
         // the last single ack would.
         drainPublisher(at: now)
+    }
+
+    /// One broker ack: a success for the broker's breaker, and the core's window moves on.
+    private mutating func acknowledge(_ sequence: UInt64, duplicate: Bool, at now: Instant) {
+        brokerBreaker.recordSuccess(at: now)
+        collectBrokerTransitions()
+        publisher.acknowledged(sequence: sequence, duplicate: duplicate, at: now, into: &publisherEffects)
     }
 
     /// Publishing message `sequence` failed; it and later ones will be resent with the same ids.
@@ -439,18 +445,13 @@ public struct CollectorStack {
 
     // MARK: - Publisher
 
-    /// Where the first delivery of a frame that was sent at once went in `effects`.
-    struct FramePublishing {
-        var firstDelivery: Int?
-    }
-
     /// Publishes one message. While a frame is handled, a message the core sends at once (nothing
     /// waits, see `PublisherCore.sendAtOnce`) becomes a `.publish` effect straight away instead of
     /// a core effect converted later; `orderDeliveriesLast` then restores the order the conversion
     /// gives (other effects of the frame first, then its deliveries).
     private mutating func publish(_ message: OutboundMessage, at now: Instant) {
-        if framePublishing != nil && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
-            if framePublishing?.firstDelivery == nil { framePublishing?.firstDelivery = effects.count }
+        if publishingAtOnce && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
+            if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
             effects.append(.publish(delivery))
             return
         }
