@@ -14,15 +14,15 @@ import Reliability
 public struct CollectorStack {
     public let configuration: StackConfiguration
     public internal(set) var adapter: AnyVenueAdapter
-    public private(set) var books: [AnyBookSync] = []
-    private var bookIndex: [String: Int] = [:]
+    public internal(set) var books: [AnyBookSync] = []
+    var bookIndex: [String: Int] = [:]
     /// Per book slot, the venue sequence of the last book published.
-    private var lastPublishedSequence: [Int64?] = []
+    var lastPublishedSequence: [Int64?] = []
     /// Per book slot, the encoder that copies unchanged level text from the slot's previous message.
-    private var bookEncoders: [IncrementalBookEncoder] = []
+    var bookEncoders: [IncrementalBookEncoder] = []
     public private(set) var publisher: PublisherCore
     var supervisor: ReconnectSupervisor
-    private var fetcher: SnapshotFetcher
+    var fetcher: SnapshotFetcher
     private var brokerBreaker: CircuitBreaker
     private var connections: [LiveConnection] = []
     private var seenSupervisorTransitions = 0
@@ -35,19 +35,19 @@ public struct CollectorStack {
     public internal(set) var effects: [StackEffect] = []
     /// Events to log, in order. Drivers take them with `takeEvents()`.
     public private(set) var events: [TimedStackEvent] = []
-    public private(set) var counters = StackCounters()
+    public internal(set) var counters = StackCounters()
 
     // Reused scratch buffers: the hot path allocates nothing per frame.
     private var outputs: [AdapterOutput] = []
-    private var bookEffects: [BookSyncEffect] = []
+    var bookEffects: [BookSyncEffect] = []
     private var publisherEffects: [PublisherCore.Effect] = []
     /// True while a frame is handled: only then may a message skip the core's effects (see `publish`).
     private var publishingAtOnce = false
     /// Where in `effects` the frame's first delivery sent at once went.
     private var firstFrameDelivery: Int?
     /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
-    private var topBids: [BookLevel] = []
-    private var topAsks: [BookLevel] = []
+    var topBids: [BookLevel] = []
+    var topAsks: [BookLevel] = []
 
     struct LiveConnection {
         var id: ConnectionID
@@ -316,66 +316,7 @@ public struct CollectorStack {
         }
     }
 
-    mutating func bookSlot(for instrument: Instrument) -> Int {
-        if let i = bookIndex[instrument.native] { return i }
-        books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
-                                 okxProtocol: configuration.okxBookProtocol))
-        lastPublishedSequence.append(nil)
-        bookEncoders.append(IncrementalBookEncoder(encoder: publisher.encoder))
-        bookIndex[instrument.native] = books.count - 1
-        return books.count - 1
-    }
-
-    private mutating func applyBook(_ update: BookUpdate, at now: Instant) {
-        let i = bookSlot(for: update.instrument)
-        bookEffects.removeAll(keepingCapacity: true)
-        books[i].handle(.update(update), at: now, into: &bookEffects)
-        if !bookEffects.isEmpty { runBookEffects(slot: i, at: now) }
-    }
-
-    private mutating func runBookEffects(slot i: Int, at now: Instant) {
-        // `Instrument.symbol` builds a string: only the rare log events need it, not every publish.
-        var symbol: String { books[i].instrument.symbol }
-        for effect in bookEffects {
-            switch effect {
-            case .publish(let update):
-                // A resync that lands on the id already published (no update in between) would
-                // only repeat the same book under the same message id.
-                let sequence = update.sequence.last
-                if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
-                lastPublishedSequence[i] = sequence
-                guard books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks) else { continue }
-                counters.booksPublished += 1
-                // The bytes `.publish(.orderbook(view))` would give, mostly copied from the slot's last
-                // message; the encoder keeps the two arrays and hands back the ones it held.
-                let message = bookEncoders[i].encode(
-                    update.instrument, bids: &topBids, asks: &topAsks, sequence: update.sequence.last,
-                    exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
-                publish(message, at: now)
-            case .requestSnapshot(let instrument, let reason):
-                var request = adapter.snapshotRequest(for: instrument)
-                if let base = configuration.restBaseURLOverride { request.host = base }
-                fetcher.enqueue(request, for: instrument, at: now)
-                counters.snapshotsRequested += 1
-                log(.snapshotRequested(symbol: symbol, reason: reason), at: now)
-            case .resubscribe(let instrument, _):
-                resubscribe(instrument, at: now)
-                log(.resubscribed(symbol: symbol), at: now)
-            case .invalidated(let reason):
-                counters.bookBreaks += 1
-                log(.bookInvalidated(symbol: symbol, reason: reason), at: now)
-            case .synced(let sequence):
-                log(.bookSynced(symbol: symbol, sequence: sequence), at: now)
-            case .droppedStale(let count):
-                log(.staleSnapshotsDropped(symbol: symbol, count: count), at: now)
-            case .sequenceReset(let previous, let current):
-                log(.sequenceReset(symbol: symbol, previous: previous, current: current), at: now)
-            }
-        }
-        bookEffects.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func resubscribe(_ instrument: Instrument, at now: Instant) {
+    mutating func resubscribe(_ instrument: Instrument, at now: Instant) {
         guard let id = supervisor.current else { return }
         let frames: [[UInt8]]
         switch adapter {
@@ -449,7 +390,7 @@ public struct CollectorStack {
     /// waits, see `PublisherCore.sendAtOnce`) becomes a `.publish` effect straight away instead of
     /// a core effect converted later; `orderDeliveriesLast` then restores the order the conversion
     /// gives (other effects of the frame first, then its deliveries).
-    private mutating func publish(_ message: OutboundMessage, at now: Instant) {
+    mutating func publish(_ message: OutboundMessage, at now: Instant) {
         if publishingAtOnce && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
             if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
             effects.append(.publish(delivery))
@@ -597,7 +538,7 @@ public struct CollectorStack {
     }
 
     @inline(__always)
-    private mutating func log(_ event: StackEvent, at now: Instant) {
+    mutating func log(_ event: StackEvent, at now: Instant) {
         events.append(TimedStackEvent(at: now, event: event))
     }
 }

@@ -1,0 +1,66 @@
+import Books
+import Exchanges
+import Model
+import Publishing
+
+// The book half of the hot path: an update through its slot's book sync, and what the sync asks for.
+extension CollectorStack {
+    mutating func bookSlot(for instrument: Instrument) -> Int {
+        if let i = bookIndex[instrument.native] { return i }
+        books.append(AnyBookSync(instrument: instrument, configuration: configuration.books,
+                                 okxProtocol: configuration.okxBookProtocol))
+        lastPublishedSequence.append(nil)
+        bookEncoders.append(IncrementalBookEncoder(encoder: publisher.encoder))
+        bookIndex[instrument.native] = books.count - 1
+        return books.count - 1
+    }
+
+    mutating func applyBook(_ update: BookUpdate, at now: Instant) {
+        let i = bookSlot(for: update.instrument)
+        bookEffects.removeAll(keepingCapacity: true)
+        books[i].handle(.update(update), at: now, into: &bookEffects)
+        if !bookEffects.isEmpty { runBookEffects(slot: i, at: now) }
+    }
+
+    mutating func runBookEffects(slot i: Int, at now: Instant) {
+        // `Instrument.symbol` builds a string: only the rare log events need it, not every publish.
+        var symbol: String { books[i].instrument.symbol }
+        for effect in bookEffects {
+            switch effect {
+            case .publish(let update):
+                // A resync that lands on the id already published (no update in between) would
+                // only repeat the same book under the same message id.
+                let sequence = update.sequence.last
+                if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
+                lastPublishedSequence[i] = sequence
+                guard books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks) else { continue }
+                counters.booksPublished += 1
+                // The bytes `.publish(.orderbook(view))` would give, mostly copied from the slot's last
+                // message; the encoder keeps the two arrays and hands back the ones it held.
+                let message = bookEncoders[i].encode(
+                    update.instrument, bids: &topBids, asks: &topAsks, sequence: update.sequence.last,
+                    exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
+                publish(message, at: now)
+            case .requestSnapshot(let instrument, let reason):
+                var request = adapter.snapshotRequest(for: instrument)
+                if let base = configuration.restBaseURLOverride { request.host = base }
+                fetcher.enqueue(request, for: instrument, at: now)
+                counters.snapshotsRequested += 1
+                log(.snapshotRequested(symbol: symbol, reason: reason), at: now)
+            case .resubscribe(let instrument, _):
+                resubscribe(instrument, at: now)
+                log(.resubscribed(symbol: symbol), at: now)
+            case .invalidated(let reason):
+                counters.bookBreaks += 1
+                log(.bookInvalidated(symbol: symbol, reason: reason), at: now)
+            case .synced(let sequence):
+                log(.bookSynced(symbol: symbol, sequence: sequence), at: now)
+            case .droppedStale(let count):
+                log(.staleSnapshotsDropped(symbol: symbol, count: count), at: now)
+            case .sequenceReset(let previous, let current):
+                log(.sequenceReset(symbol: symbol, previous: previous, current: current), at: now)
+            }
+        }
+        bookEffects.removeAll(keepingCapacity: true)
+    }
+}
