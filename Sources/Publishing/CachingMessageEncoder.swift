@@ -54,6 +54,21 @@ public struct CachingMessageEncoder: Sendable {
         }
     }
 
+    /// The message `encoder.encode(PublishableEvent(event))` gives, nil for `.book`: without building the
+    /// publishable event, a move of the whole event (several hundred bytes) per message.
+    @inline(__always)
+    public mutating func encode(_ event: MarketEvent) -> OutboundMessage? {
+        switch event {
+        case .trade(let e): return encode(e)
+        case .ticker(let e): return encode(e)
+        case .funding(let e): return encode(e)
+        case .openInterest(let e): return encode(e)
+        case .kline(let e): return encoder.encode(.kline(e))
+        case .liquidation(let e): return encoder.encode(.liquidation(e))
+        case .book: return nil
+        }
+    }
+
     @inline(__always)
     mutating func encode(_ e: Trade) -> OutboundMessage {
         write(entryIndex(e.instrument, .trade), capacity: 1024) { w in

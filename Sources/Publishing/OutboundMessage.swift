@@ -36,6 +36,8 @@ public struct OutboundMessage: Hashable, Sendable {
     public var id: String { String(decoding: storage[(subjectCount + 1)..<(subjectCount + 1 + idCount)], as: UTF8.self) }
     public var payload: ArraySlice<UInt8> { storage[payloadStart...] }
     var payloadStart: Int { subjectCount + idCount + 2 }
+    /// `payload.count` without making the slice.
+    public var payloadCount: Int { storage.count &- payloadStart }
 
     /// Bytes held in memory, for buffer accounting.
     public var size: Int { storage.count }

@@ -102,6 +102,8 @@ public struct PublisherCore {
     }
 
     public struct Stats: Hashable, Sendable {
+        public init() {}
+
         /// Messages accepted by `publish` (lost ones included).
         public var published = 0
         /// Send attempts, first sends and resends.
@@ -157,8 +159,9 @@ public struct PublisherCore {
         self.spool = spool
     }
 
-    /// Messages held in memory (in flight plus waiting).
-    public var windowCount: Int { window.count }
+    /// Messages held in memory (in flight plus waiting). Stored, not computed from the window: a
+    /// getter called from another module took a copy of the whole core (~350 bytes) per call.
+    public private(set) var windowCount = 0
     public var spoolCount: Int { spool?.count ?? 0 }
 
     /// Convenience for tests and the simulation: returns the effects of one input.
@@ -212,11 +215,51 @@ public struct PublisherCore {
         cachingEncoder.encode(event)
     }
 
+    /// `encode(PublishableEvent(event))` for a market event, nil for `.book` (not published as such).
+    @inline(__always)
+    public mutating func encode(_ event: MarketEvent) -> OutboundMessage? {
+        cachingEncoder.encode(event)
+    }
+
     /// `handle(.ack(sequence:duplicate:), at:into:)` without wrapping the input: drivers ack every message.
     @inline(__always)
     public mutating func acknowledged(sequence: UInt64, duplicate: Bool, at now: Instant, into effects: inout [Effect]) {
         acknowledge(sequence, duplicate: duplicate)
         pump(at: now, into: &effects)
+    }
+
+    /// `acknowledged(sequence:duplicate: false, ...)` for `first`, `first + 1`, ... (`count` of them) in
+    /// that order, when that gives no effect; false (and nothing changed) otherwise, for the caller to
+    /// ack them one by one. It does when they are the oldest messages in the window, all sent and
+    /// un-acked, with nothing left to send and no spool: each ack then only pops messages.
+    @inline(__always)
+    public mutating func acknowledgedHead(from first: UInt64, count: Int, at now: Instant) -> Bool {
+        guard count > 0, first == headSequence, count <= sendCursor, sendCursor == window.count, spool == nil
+        else { return false }
+        for i in 0..<count where window[i].acked { return false }
+        for _ in 0..<count {
+            let e = window.removeFirst()
+            windowBytes -= e.message.size
+        }
+        headSequence &+= UInt64(count)
+        sendCursor -= count
+        inFlight -= count
+        stats.acked += count
+        consecutiveFailures = 0
+        // As `acknowledge` does: messages acked earlier out of order go too.
+        while !window.isEmpty && window[0].acked {
+            let e = window.removeFirst()
+            windowBytes -= e.message.size
+            headSequence += 1
+            if sendCursor > 0 { sendCursor -= 1 }
+        }
+        windowCount = window.count
+        updateBuffered()
+        // What `pump` after each ack does with nothing left to send: unlatch once low enough.
+        if windowLatched, isConnected, now >= holdUntil, inFlight <= configuration.resumeInFlight {
+            windowLatched = false
+        }
+        return true
     }
 
     // MARK: - Synchronous delivery
@@ -263,6 +306,7 @@ public struct PublisherCore {
         stats.published += 1
         windowBytes += size
         window.append(Entry(message: message, sentAt: now, attempts: 1, acked: false))
+        windowCount = window.count
         updateBuffered()
         windowLatched = false
         sendCursor += 1
@@ -304,6 +348,7 @@ public struct PublisherCore {
     private mutating func enqueue(_ message: OutboundMessage) {
         windowBytes += message.size
         window.append(Entry(message: message, sentAt: .zero, attempts: 0, acked: false))
+        windowCount = window.count
     }
 
     private mutating func updateBuffered() {
@@ -328,6 +373,7 @@ public struct PublisherCore {
             headSequence += 1
             if sendCursor > 0 { sendCursor -= 1 }
         }
+        windowCount = window.count
         updateBuffered()
     }
 

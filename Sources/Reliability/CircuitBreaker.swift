@@ -174,6 +174,15 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// `recordSuccess(at:)` `count` times (a driver acking a batch): a closed breaker only counts them.
+    public mutating func recordSuccesses(_ count: Int, at now: Instant) {
+        if state == .closed {
+            successCount += count
+            return
+        }
+        for _ in 0..<count { recordSuccess(at: now) }
+    }
+
     public mutating func recordFailure(at now: Instant) {
         failureCount += 1
         tick(at: now)

@@ -24,6 +24,8 @@ public struct DirectReplay {
         /// Payload bytes written to the sink (subject and id excluded).
         public var payloadBytes = 0
         public var counters = StackCounters()
+        /// The stack's publisher statistics at the end.
+        public var publisher = PublisherCore.Stats()
     }
 
     public let feed: RecordedFeed
@@ -86,6 +88,7 @@ public struct DirectReplay {
         // Work already under way (REST answers, acks) still lands; timers past the end do not.
         state.runDue(until: feed.lastNs, into: &sink)
         state.result.counters = state.stack.counters
+        state.result.publisher = state.stack.publisher.stats
         return state.result
     }
 
@@ -103,6 +106,9 @@ public struct DirectReplay {
         var effects: [StackEffect] = []
         var events: [TimedStackEvent] = []
         var acks: [UInt64] = []
+        var ackFirst: UInt64 = 0
+        var ackCount = 0
+        var ackContiguous = true
         var acksOneByOne = false
         var result = Result()
 
@@ -131,7 +137,7 @@ public struct DirectReplay {
         mutating func runDue(until limit: Int64, into sink: inout some MessageSink) {
             while true {
                 let work = pending.first.map(\.at)
-                let deadline = stack.nextDeadline?.nanoseconds
+                let deadline = stack.nextDeadlineInPlace()?.nanoseconds
                 let next = min(work ?? .max, deadline ?? .max)
                 guard next <= limit else { return }
                 nowNs = max(nowNs, next)
@@ -183,37 +189,69 @@ public struct DirectReplay {
                 stack.takeEvents(into: &events)
                 stack.takeEffects(into: &effects)
                 if effects.isEmpty { return }
-                if !acks.isEmpty { acks.removeAll(keepingCapacity: true) }
-                for effect in effects {
-                    switch effect {
-                    case .publish(let delivery):
-                        do {
-                            try sink.write(delivery.message)
-                            result.published += 1
-                            result.payloadBytes += delivery.message.payload.count
-                            acks.append(delivery.sequence)
-                        } catch {
-                            // A failed write is a failed publish: the core resends it with the same id.
-                            stack.brokerFailed(sequence: delivery.sequence, reason: .rejected("\(error)"), at: now)
-                        }
-                    case .connect(let id, _):
-                        schedule(.established(id), at: nowNs + connectLatency)
-                    case .request(let id, let url, let request):
-                        serveRest(id, url: url, request: request)
-                    case .send(let id, let frame):
-                        exchangeReceives(frame, on: id)
-                    case .close(let id, _):
-                        open.removeAll { $0 == id }
-                    case .pong:
-                        break
+                ackCount = 0
+                // Read in place from a local array (a `for` loop copied each effect, then destroyed it).
+                var batch: [StackEffect] = []
+                swap(&batch, &effects)
+                batch.withUnsafeBufferPointer { batch in
+                    var i = 0
+                    while i < batch.count {
+                        carryOut(batch.baseAddress.unsafelyUnwrapped + i, into: &sink)
+                        i &+= 1
                     }
                 }
+                swap(&batch, &effects)
+                if ackCount == 0 { continue }
                 if acksOneByOne {
                     for sequence in acks { stack.brokerAcked(sequence: sequence, duplicate: false, at: now) }
-                } else if !acks.isEmpty {
+                } else if ackContiguous {
+                    stack.brokerAcked(from: ackFirst, count: ackCount, at: now)
+                } else {
                     stack.brokerAcked(sequences: acks, at: now)
                 }
             }
+        }
+
+        @inline(__always)
+        mutating func carryOut(_ effect: UnsafePointer<StackEffect>, into sink: inout some MessageSink) {
+            switch effect.pointee {
+            case .publish(let delivery):
+                do {
+                    try sink.write(delivery.message)
+                    result.published += 1
+                    result.payloadBytes += delivery.message.payloadCount
+                    noteAck(delivery.sequence)
+                } catch {
+                    // A failed write is a failed publish: the core resends it with the same id.
+                    stack.brokerFailed(sequence: delivery.sequence, reason: .rejected("\(error)"), at: now)
+                }
+            case .connect(let id, _):
+                schedule(.established(id), at: nowNs + connectLatency)
+            case .request(let id, let url, let request):
+                serveRest(id, url: url, request: request)
+            case .send(let id, let frame):
+                exchangeReceives(frame, on: id)
+            case .close(let id, _):
+                open.removeAll { $0 == id }
+            case .pong:
+                break
+            }
+        }
+
+        /// Acks of one batch of effects: usually a run of consecutive sequences, kept as its first and
+        /// count; the array is only filled when the run breaks (a resend) or acks go one by one.
+        @inline(__always)
+        mutating func noteAck(_ sequence: UInt64) {
+            if ackCount == 0 {
+                ackFirst = sequence
+                ackContiguous = !acksOneByOne
+                if !acks.isEmpty { acks.removeAll(keepingCapacity: true) }
+            } else if ackContiguous && sequence != ackFirst &+ UInt64(ackCount) {
+                ackContiguous = false
+                for k in 0..<ackCount { acks.append(ackFirst &+ UInt64(k)) }
+            }
+            if !ackContiguous { acks.append(sequence) }
+            ackCount += 1
         }
 
         mutating func exchangeReceives(_ frame: [UInt8], on id: ConnectionID) {

@@ -176,6 +176,25 @@ public struct CollectorStack {
         drainPublisher(at: now)
     }
 
+    /// The broker stored messages `first`, `first + 1`, ... (`count` of them), in this order: the same
+    /// as `brokerAcked(sequences:)` with those sequences, without the driver building the array.
+    public mutating func brokerAcked(from first: UInt64, count: Int, at now: Instant) {
+        // The usual case (the window's oldest messages, nothing waiting) in one step.
+        if publisher.acknowledgedHead(from: first, count: count, at: now) {
+            brokerBreaker.recordSuccesses(count, at: now)
+            collectBrokerTransitions()
+            drainPublisher(at: now)
+            return
+        }
+        var sequence = first
+        for _ in 0..<count {
+            acknowledge(sequence, duplicate: false, at: now)
+            if !publisherEffects.isEmpty { drainPublisher(at: now) }
+            sequence &+= 1
+        }
+        drainPublisher(at: now)
+    }
+
     /// One broker ack: a success for the broker's breaker, and the core's window moves on.
     private mutating func acknowledge(_ sequence: UInt64, duplicate: Bool, at now: Instant) {
         brokerBreaker.recordSuccess(at: now)
@@ -222,6 +241,11 @@ public struct CollectorStack {
             drainPublisher(at: now)
         }
     }
+
+    /// `nextDeadline`, read in place: a driver in another module reading the property gets a copy
+    /// of the whole stack (several KB) per call.
+    @inline(never)
+    public mutating func nextDeadlineInPlace() -> Instant? { nextDeadline }
 
     /// The earliest instant at which `tick` has work to do.
     public var nextDeadline: Instant? {
@@ -289,9 +313,10 @@ public struct CollectorStack {
             case .book(let update):
                 applyBook(update, at: now)
             case let other:
-                if primary, let publishable = PublishableEvent(other) {
+                // Encoded from the event itself: a `PublishableEvent` made of it moved it again.
+                if primary, let message = publisher.encode(other) {
                     counters.eventsPublished += 1
-                    publish(publisher.encode(publishable), at: now)
+                    publish(message, at: now)
                 }
             }
         case .subscribed:
@@ -331,8 +356,14 @@ public struct CollectorStack {
 
     // MARK: - REST
 
+    /// Runs after every input: the common "nothing to do" check stays inline at the caller.
+    @inline(__always)
     private mutating func pumpRest(at now: Instant) {
-        guard fetcher.hasWork else { return }
+        if fetcher.hasWork { pumpFetcher(at: now) }
+    }
+
+    @inline(never)
+    private mutating func pumpFetcher(at now: Instant) {
         var out: [(RequestID, RestRequest)] = []
         fetcher.pump(at: now, into: &out)
         for (id, request) in out {
@@ -378,6 +409,8 @@ public struct CollectorStack {
     }
 
     private mutating func collectBrokerTransitions() {
+        // Every ack records a success: taking an empty log is a call and an array round trip.
+        if brokerBreaker.transitions.isEmpty { return }
         for t in brokerBreaker.takeTransitions() {
             brokerTransitionsLog.append(t)
             log(.breakerTransition(t), at: t.at)

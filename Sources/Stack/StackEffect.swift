@@ -38,8 +38,9 @@ public enum StackEffect: Sendable {
     case pong(ConnectionID, [UInt8])
     /// Close the websocket (with a close frame carrying `code`).
     case close(ConnectionID, code: Int)
-    /// Perform an HTTP request; answer with `restCompleted` or `restFailed`.
-    case request(RequestID, url: String, RestRequest)
+    /// Perform an HTTP request; answer with `restCompleted` or `restFailed`. Boxed: rare, and its
+    /// request (several strings) would make every effect, deliveries included, that much larger to move.
+    indirect case request(RequestID, url: String, RestRequest)
     /// Hand a message to the broker; answer with `brokerAcked` or `brokerFailed`.
     case publish(PublisherCore.Delivery)
 }

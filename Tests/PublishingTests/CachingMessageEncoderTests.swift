@@ -96,6 +96,40 @@ import Testing
         }
     }
 
+    /// The stack encodes a venue's market event as it is, without making a `PublishableEvent` of it.
+    @Test func aMarketEventGivesTheBytesOfItsPublishableEvent() {
+        var random = SeededRandom(seed: 41)
+        let instruments = (0..<12).map { _ in Self.randomInstrument(&random) }
+        let stateless = MessageEncoder()
+        var caching = CachingMessageEncoder(encoder: stateless)
+        var seen = Set<String>()
+        for _ in 0..<3_000 {
+            let event = Self.randomEvent(&random, instruments: instruments)
+            let market: MarketEvent
+            switch event {
+            case .trade(let e): market = .trade(e)
+            case .ticker(let e): market = .ticker(e)
+            case .funding(let e): market = .funding(e)
+            case .openInterest(let e): market = .openInterest(e)
+            case .liquidation(let e): market = .liquidation(e)
+            case .kline(let e): market = .kline(e)
+            case .orderbook: continue
+            }
+            guard let message = caching.encode(market) else {
+                Issue.record("no message for \(market)")
+                continue
+            }
+            Self.expectSame(message, stateless.encode(event), event)
+            seen.insert("\(event.channel)".prefix(5).description)
+        }
+        #expect(seen.count == 6, "kinds covered: \(seen)")
+        let book = BookUpdate(
+            instrument: instruments[0], kind: .snapshot, bids: [], asks: [], sequence: BookSequence(first: 1, last: 1),
+            exchangeTime: .zero, receiveTime: .zero)
+        let bookMessage = caching.encode(MarketEvent.book(book))
+        #expect(bookMessage == nil)
+    }
+
     @Test func everyKindMatchesTheDocumentedEncoding() {
         var caching = CachingMessageEncoder()
         for _ in 0..<2 {
