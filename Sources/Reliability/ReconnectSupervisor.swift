@@ -165,8 +165,14 @@ public struct ReconnectSupervisor: Sendable {
         }
     }
 
+    /// `nextDeadline` for a caller in another module that holds the supervisor mutably: a getter
+    /// call that is not inlined passes the whole supervisor by value, a copy per call.
+    @inline(never)
+    public mutating func nextDeadlineInPlace() -> Instant? { nextDeadline }
+
     /// When `tick` next has something to do: a connect timeout, the end of a backoff, a rotation, or
     /// the end of a rotation's overlap.
+    @inline(__always)
     public var nextDeadline: Instant? {
         switch state {
         case .idle: return nil

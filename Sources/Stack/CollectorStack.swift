@@ -130,7 +130,8 @@ public struct CollectorStack {
         let firstDelivery = firstFrameDelivery
         publishingAtOnce = false
         firstFrameDelivery = nil
-        if let firstDelivery { orderDeliveriesLast(from: firstDelivery) }
+        // One effect from the first delivery on is that delivery: nothing to reorder.
+        if let firstDelivery, effects.count > firstDelivery &+ 1 { orderDeliveriesLast(from: firstDelivery) }
         // Deliveries sent at once count as the core effects they replace.
         if !publisherEffects.isEmpty || firstDelivery != nil { drainPublisher(at: now) }
         pumpRest(at: now)
@@ -242,20 +243,26 @@ public struct CollectorStack {
         }
     }
 
-    /// `nextDeadline`, read in place: a driver in another module reading the property gets a copy
-    /// of the whole stack (several KB) per call.
+    /// `nextDeadline`, read in place: a call of a getter that is not inlined passes the whole stack
+    /// (several KB) by value, a copy per call; a mutating method gets its address.
     @inline(never)
-    public mutating func nextDeadlineInPlace() -> Instant? { nextDeadline }
+    public mutating func nextDeadlineInPlace() -> Instant? {
+        earliestDeadline(from: supervisor.nextDeadlineInPlace())
+    }
 
     /// The earliest instant at which `tick` has work to do.
-    public var nextDeadline: Instant? {
-        var next = supervisor.nextDeadline
+    public var nextDeadline: Instant? { earliestDeadline(from: supervisor.nextDeadline) }
+
+    /// The earliest of `first` (the supervisor's deadline) and every other part's.
+    @inline(__always)
+    private func earliestDeadline(from first: Instant?) -> Instant? {
+        var next = first
         func consider(_ t: Instant?) {
             if let t, next.map({ t < $0 }) ?? true { next = t }
         }
-        for c in connections {
-            consider(c.keepalive.nextDeadline)
-            consider(c.stale.nextDeadline)
+        for c in connections.indices {
+            consider(connections[c].keepalive.nextDeadline)
+            consider(connections[c].stale.nextDeadline)
         }
         consider(fetcher.nextDeadline)
         consider(publisherTickDue)

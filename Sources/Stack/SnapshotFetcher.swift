@@ -149,6 +149,8 @@ struct SnapshotFetcher: Sendable {
         inFlightOrder.filter { inFlight[$0].map { $0.deadline <= now } ?? false }
     }
 
+    /// Inlined: the stack reads it after every input, and a call passed the whole fetcher by value.
+    @inline(__always)
     var nextDeadline: Instant? {
         var next = waitingUntil
         for id in inFlightOrder {
