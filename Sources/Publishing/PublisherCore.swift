@@ -246,15 +246,7 @@ public struct PublisherCore {
         inFlight -= count
         stats.acked += count
         consecutiveFailures = 0
-        // As `acknowledge` does: messages acked earlier out of order go too.
-        while !window.isEmpty && window[0].acked {
-            let e = window.removeFirst()
-            windowBytes -= e.message.size
-            headSequence += 1
-            if sendCursor > 0 { sendCursor -= 1 }
-        }
-        windowCount = window.count
-        updateBuffered()
+        popAckedHead()  // messages acked earlier out of order go too, as `acknowledge` does
         // What `pump` after each ack does with nothing left to send: unlatch once low enough.
         if windowLatched, isConnected, now >= holdUntil, inFlight <= configuration.resumeInFlight {
             windowLatched = false
@@ -367,6 +359,12 @@ public struct PublisherCore {
         stats.acked += 1
         if duplicate { stats.duplicates += 1 }
         consecutiveFailures = 0
+        popAckedHead()
+    }
+
+    /// Drops acked messages from the front of the window.
+    @inline(__always)
+    private mutating func popAckedHead() {
         while !window.isEmpty && window[0].acked {
             let e = window.removeFirst()
             windowBytes -= e.message.size

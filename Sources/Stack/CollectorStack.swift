@@ -415,9 +415,14 @@ public struct CollectorStack {
         }
     }
 
+    /// Every ack records a success: the common empty log is checked inline.
+    @inline(__always)
     private mutating func collectBrokerTransitions() {
-        // Every ack records a success: taking an empty log is a call and an array round trip.
-        if brokerBreaker.transitions.isEmpty { return }
+        if !brokerBreaker.transitions.isEmpty { logBrokerTransitions() }
+    }
+
+    @inline(never)
+    private mutating func logBrokerTransitions() {
         for t in brokerBreaker.takeTransitions() {
             brokerTransitionsLog.append(t)
             log(.breakerTransition(t), at: t.at)
