@@ -32,4 +32,36 @@ struct StackPublishingTests {
             #expect(outcome.result == reference.result)
         }
     }
+
+    /// A sink that refuses some writes: the core resends them with the same ids, so batches of acks
+    /// are not always one run of consecutive sequences (the driver's array path) and the window holds
+    /// waiting messages (the core's one-by-one path). Batched and single acks must still agree.
+    @Test("same outcome with refused writes, acks batched or one by one", arguments: ["binance-spot", "deribit"])
+    func refusedWritesChangeNothingEither(recording: String) throws {
+        let feed = try RecordedFeed.load(path: SequenceResetTests.path(recording))
+        var outcomes: [(messages: [OutboundMessage], result: DirectReplay.Result)] = []
+        for oneByOne in [true, false] {
+            var replay = DirectReplay(feed: feed)
+            replay.acksOneByOne = oneByOne
+            var sink = RefusingSink()
+            let result = try replay.run(into: &sink)
+            outcomes.append((sink.stored, result))
+        }
+        #expect(outcomes[0].result.publisher.failures > 0)
+        #expect(outcomes[0].result.publisher.resent > 0)
+        #expect(outcomes[1].messages == outcomes[0].messages)
+        #expect(outcomes[1].result == outcomes[0].result)
+    }
+}
+
+/// Refuses every 97th write attempt; keeps the rest in order.
+struct RefusingSink: MessageSink {
+    var attempts = 0
+    var stored: [OutboundMessage] = []
+
+    mutating func write(_ message: OutboundMessage) throws(SinkError) {
+        attempts += 1
+        if attempts % 97 == 0 { throw .io(path: "refusing", errno: 5) }
+        stored.append(message)
+    }
 }
