@@ -79,6 +79,12 @@ public struct PublisherCore {
         public var message: OutboundMessage
         /// 1 for the first send, 2 for the first resend, ...
         public var attempt: Int
+
+        public init(sequence: UInt64, message: OutboundMessage, attempt: Int) {
+            self.sequence = sequence
+            self.message = message
+            self.attempt = attempt
+        }
     }
 
     public enum LossReason: Hashable, Sendable {

@@ -26,6 +26,8 @@ public struct DirectReplay {
         public var counters = StackCounters()
         /// The stack's publisher statistics at the end.
         public var publisher = PublisherCore.Stats()
+        /// Stack events logged (connections, breaker transitions, publisher losses, ...).
+        public var events = 0
     }
 
     public let feed: RecordedFeed
@@ -37,6 +39,10 @@ public struct DirectReplay {
     var acksOneByOne = false
     /// `StackConfiguration.publishesAtOnce` (same outcome; for the tests).
     var publishesAtOnce = true
+    /// `StackConfiguration.holdsFrameDeliveries` (same outcome; for the tests).
+    var holdsFrameDeliveries = true
+    /// The stack's publisher configuration (for the tests: small windows mix the paths).
+    var publisherConfiguration = PublisherCore.Configuration()
 
     public init(feed: RecordedFeed, books: BookSyncConfiguration = .standard, okxProtocol: OKXBookProtocol = .auto) {
         self.feed = feed
@@ -59,8 +65,9 @@ public struct DirectReplay {
         var random = SeededRandom(seed: seed)
         var configuration = StackConfiguration(
             subscription: feed.subscription, catalog: feed.catalog, books: books, okxBookProtocol: okxProtocol,
-            seed: random.next())
+            publisher: publisherConfiguration, seed: random.next())
         configuration.publishesAtOnce = publishesAtOnce
+        configuration.holdsFrameDeliveries = holdsFrameDeliveries
         var state = DriverState(
             stack: CollectorStack(configuration: configuration),
             responses: feed.responses, venue: feed.venue, connectLatency: connectLatency.value,
@@ -104,6 +111,7 @@ public struct DirectReplay {
         var heartbeatEnabled = false
         var pending: [(at: Int64, work: Pending)] = []
         var effects: [StackEffect] = []
+        var deliveries: [OutboundMessage] = []
         var events: [TimedStackEvent] = []
         var acks: [UInt64] = []
         var ackFirst: UInt64 = 0
@@ -121,6 +129,7 @@ public struct DirectReplay {
             effects.reserveCapacity(64)
             events.reserveCapacity(16)
             acks.reserveCapacity(64)
+            deliveries.reserveCapacity(16)
         }
 
         var now: Instant { Instant(nanoseconds: nowNs) }
@@ -187,8 +196,10 @@ public struct DirectReplay {
         mutating func perform(into sink: inout some MessageSink) {
             while true {
                 stack.takeEvents(into: &events)
+                result.events &+= events.count
                 stack.takeEffects(into: &effects)
-                if effects.isEmpty { return }
+                let held = !stack.frameDeliveries.isEmpty
+                if effects.isEmpty && !held { return }
                 ackCount = 0
                 // Read in place from a local array (a `for` loop copied each effect, then destroyed it).
                 var batch: [StackEffect] = []
@@ -201,6 +212,10 @@ public struct DirectReplay {
                     }
                 }
                 swap(&batch, &effects)
+                // Emptied here, not by the next `takeEffects`: `removeAll` is a generic call per frame.
+                while !effects.isEmpty { effects.removeLast() }
+                // The frame's deliveries come after its other effects, as their `.publish` effects would.
+                if held { writeFrameDeliveries(into: &sink) }
                 if ackCount == 0 { continue }
                 if acksOneByOne {
                     for sequence in acks { stack.brokerAcked(sequence: sequence, duplicate: false, at: now) }
@@ -236,6 +251,27 @@ public struct DirectReplay {
             case .pong:
                 break
             }
+        }
+
+        /// The deliveries the stack held for the last frame (`StackConfiguration.holdsFrameDeliveries`),
+        /// carried out as their `.publish` effects would be.
+        @inline(__always)
+        mutating func writeFrameDeliveries(into sink: inout some MessageSink) {
+            var sequence = stack.takeFrameDeliveries(into: &deliveries)
+            var i = 0
+            while i < deliveries.count {
+                do {
+                    try sink.write(deliveries[i])
+                    result.published += 1
+                    result.payloadBytes += deliveries[i].payloadCount
+                    noteAck(sequence)
+                } catch {
+                    stack.brokerFailed(sequence: sequence, reason: .rejected("\(error)"), at: now)
+                }
+                sequence &+= 1
+                i &+= 1
+            }
+            while !deliveries.isEmpty { deliveries.removeLast() }
         }
 
         /// Acks of one batch of effects: usually a run of consecutive sequences, kept as its first and

@@ -45,6 +45,12 @@ public struct CollectorStack {
     private var publishingAtOnce = false
     /// Where in `effects` the frame's first delivery sent at once went.
     private var firstFrameDelivery: Int?
+    /// With `StackConfiguration.holdsFrameDeliveries`: the messages the last frame sent at once, in
+    /// order, with window sequences `frameDeliveriesFirst`, `+ 1`, ... A driver takes them with
+    /// `takeFrameDeliveries(into:)` after the frame's effects and settles them as `.publish` effects
+    /// (write, then `brokerAcked` or `brokerFailed` per sequence).
+    public private(set) var frameDeliveries: [OutboundMessage] = []
+    public private(set) var frameDeliveriesFirst: UInt64 = 0
     /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
     var topBids: [BookLevel] = []
     var topAsks: [BookLevel] = []
@@ -127,14 +133,38 @@ public struct CollectorStack {
         while let output = outputs.popLast() {
             handle(output, on: id, primary: primary, at: now)
         }
-        let firstDelivery = firstFrameDelivery
         publishingAtOnce = false
+        // Held deliveries go after every effect of the frame; core deliveries of the same frame come
+        // after them, so then they all go back into `effects` in that order (the effects path).
+        if !frameDeliveries.isEmpty && !publisherEffects.isEmpty { releaseFrameDeliveries() }
+        let firstDelivery = firstFrameDelivery
         firstFrameDelivery = nil
         // One effect from the first delivery on is that delivery: nothing to reorder.
         if let firstDelivery, effects.count > firstDelivery &+ 1 { orderDeliveriesLast(from: firstDelivery) }
         // Deliveries sent at once count as the core effects they replace.
-        if !publisherEffects.isEmpty || firstDelivery != nil { drainPublisher(at: now) }
+        if !publisherEffects.isEmpty || firstDelivery != nil || !frameDeliveries.isEmpty { drainPublisher(at: now) }
         pumpRest(at: now)
+    }
+
+    /// Moves the held deliveries of the last frame into `buffer` (cleared first); returns the window
+    /// sequence of the first.
+    public mutating func takeFrameDeliveries(into buffer: inout [OutboundMessage]) -> UInt64 {
+        if !buffer.isEmpty { buffer.removeAll(keepingCapacity: true) }
+        swap(&buffer, &frameDeliveries)
+        return frameDeliveriesFirst
+    }
+
+    /// The held deliveries as the `.publish` effects `publish` makes without holding, at the end of
+    /// `effects` (where `orderDeliveriesLast` puts them).
+    @inline(never)
+    private mutating func releaseFrameDeliveries() {
+        if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
+        var sequence = frameDeliveriesFirst
+        for message in frameDeliveries {
+            effects.append(.publish(PublisherCore.Delivery(sequence: sequence, message: message, attempt: 1)))
+            sequence &+= 1
+        }
+        frameDeliveries.removeAll(keepingCapacity: true)
     }
 
     public mutating func receive(frame: [UInt8], on id: ConnectionID, at now: Instant) {
@@ -437,6 +467,11 @@ public struct CollectorStack {
     /// gives (other effects of the frame first, then its deliveries).
     mutating func publish(_ message: OutboundMessage, at now: Instant) {
         if publishingAtOnce && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
+            if configuration.holdsFrameDeliveries {
+                if frameDeliveries.isEmpty { frameDeliveriesFirst = delivery.sequence }
+                frameDeliveries.append(delivery.message)
+                return
+            }
             if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
             effects.append(.publish(delivery))
             return

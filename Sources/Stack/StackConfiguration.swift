@@ -25,6 +25,11 @@ public struct StackConfiguration {
     /// effect in between (`CollectorStack.publish`). The effects, their order and every count are the
     /// same either way; false only to check exactly that.
     public var publishesAtOnce = true
+    /// With `publishesAtOnce`, the messages a frame sends at once stay in `CollectorStack.frameDeliveries`
+    /// instead of becoming `.publish` effects, for a driver with a synchronous sink that writes them
+    /// after carrying out the frame's effects (where those `.publish` effects would have been): no
+    /// effect is built, copied and destroyed per message. Off by default: other drivers see effects only.
+    public var holdsFrameDeliveries = false
 
     public init(
         subscription: Subscription, catalog: InstrumentCatalog, books: BookSyncConfiguration = .standard,

@@ -65,3 +65,50 @@ struct RefusingSink: MessageSink {
         stored.append(message)
     }
 }
+
+/// `StackConfiguration.holdsFrameDeliveries`: the frame's deliveries stay in the stack for the driver
+/// to write after the frame's other effects, instead of `.publish` effects. Against the effects path:
+/// the same messages in the same order, counters, publisher stats (`bufferedMax` included: frames with
+/// several messages keep them all in the window until the acks) and events, also with refused writes
+/// (failures in the middle of a frame's deliveries) and with small in-flight windows and memory
+/// limits (messages of one frame split between held deliveries and the core's own sends, losses).
+@Suite("Stack holding frame deliveries")
+struct HeldFrameDeliveryTests {
+    static let windows: [PublisherCore.Configuration] = [
+        .init(),
+        .init(maxInFlight: 1),
+        .init(maxInFlight: 2, resumeInFlight: 0),
+        .init(maxInFlight: 3, memoryLimitMessages: 3),
+    ]
+
+    @Test("same outcome as .publish effects", arguments: ["binance-spot", "okx", "deribit"], 0..<4)
+    func heldDeliveriesChangeNothing(recording: String, window: Int) throws {
+        let feed = try RecordedFeed.load(path: SequenceResetTests.path(recording))
+        for refusing in [false, true] {
+            var outcomes: [(messages: [OutboundMessage], result: DirectReplay.Result)] = []
+            for (holds, oneByOne) in [(false, true), (true, false), (true, true)] {
+                var replay = DirectReplay(feed: feed)
+                replay.holdsFrameDeliveries = holds
+                replay.acksOneByOne = oneByOne
+                replay.publisherConfiguration = Self.windows[window]
+                if refusing {
+                    var sink = RefusingSink()
+                    let result = try replay.run(into: &sink)
+                    outcomes.append((sink.stored, result))
+                } else {
+                    var sink = InProcessSink()
+                    let result = try replay.run(into: &sink)
+                    outcomes.append((sink.messages, result))
+                }
+            }
+            let reference = outcomes[0]
+            #expect(reference.messages.count > 1_000)
+            #expect(reference.result.events > 0)
+            if refusing { #expect(reference.result.publisher.failures > 0) }
+            for outcome in outcomes.dropFirst() {
+                #expect(outcome.messages == reference.messages)
+                #expect(outcome.result == reference.result)
+            }
+        }
+    }
+}
