@@ -64,14 +64,6 @@ extension BinanceAdapter {
     /// The pong to a server ping carries the ping's payload.
     public func pongPayload(forPing payload: UnsafeRawBufferPointer) -> [UInt8] { Array(payload) }
 
-    public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
-        let parser = self.parser
-        run(&out) { (me: inout Self, out: inout [AdapterOutput]) throws(FrameError) in
-            var s = JSONScanner(frame)
-            try parser.parseFrame(&s, catalog: &me.catalogStorage, receivedAt: receivedAt, out: &out)
-        }
-    }
-
     public mutating func parseSnapshot(body: UnsafeRawBufferPointer, instrument: Instrument, receivedAt: Instant)
         -> Result<BookUpdate, FrameError>
     {
@@ -104,6 +96,13 @@ public struct BinanceSpotAdapter: BinanceAdapter, Sendable {
         self.subscription = subscription
         self.catalogStorage = catalog
         self.depthLimit = depthLimit
+    }
+
+    /// Parses one frame. Concrete here, not in the `BinanceAdapter` extension: callers outside the
+    /// module (the stack) reached that one unspecialized, through witness tables and the counters'
+    /// accessor coroutines on every frame.
+    public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
+        parser.parse(frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, counters: &counters, into: &out)
     }
 
     /// Server pings every 20 s; no pong within 1 min closes the connection.
@@ -159,6 +158,13 @@ public struct BinanceFuturesAdapter: BinanceAdapter, Sendable {
         self.subscription = subscription
         self.catalogStorage = catalog
         self.depthLimit = depthLimit
+    }
+
+    /// Parses one frame. Concrete here, not in the `BinanceAdapter` extension: callers outside the
+    /// module (the stack) reached that one unspecialized, through witness tables and the counters'
+    /// accessor coroutines on every frame.
+    public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
+        parser.parse(frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, counters: &counters, into: &out)
     }
 
     /// Server pings every 3 min; pong within 10 min.

@@ -10,7 +10,33 @@ public struct BinanceParser: Sendable {
 
     // MARK: Envelope
 
+    /// One websocket frame, counted, its partial output rolled back and replaced by `.error` if it fails
+    /// (what `VenueAdapter.run` does, without the generic adapter around it).
+    func parse(
+        frame: UnsafeRawBufferPointer, receivedAt: Instant, catalog: inout InstrumentCatalog,
+        counters: inout ParseCounters, into out: inout [AdapterOutput]
+    ) {
+        counters.frames += 1
+        let mark = out.count
+        do {
+            var s = JSONScanner(frame)
+            try parseFrame(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            counters.count(out, from: mark)
+        } catch {
+            counters.failed(error, &out, from: mark)
+        }
+    }
+
     func parseFrame(
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) {
+        if try parseStreamFrame(s, catalog: &catalog, receivedAt: receivedAt, out: &out) { return }
+        try parseEnvelope(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+    }
+
+    /// Any frame: the combined-stream envelope with its keys in any order, subscription answers and
+    /// errors, or an unwrapped event.
+    func parseEnvelope(
         _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
     ) throws(FrameError) {
         let start = s.position
@@ -80,6 +106,40 @@ public struct BinanceParser: Sendable {
         } else {
             throw FrameError(.unknownMessage, offset: start)
         }
+    }
+
+    /// The frame as Binance sends it on a combined stream, `{"stream":"<name>","data":<event>}` with
+    /// nothing else and no whitespace around the envelope, read without the general loop over keys.
+    /// The data is parsed by the very call the general path makes at that point (same scanner state,
+    /// so an error it throws is the general path's error). False, with `out` as it was, for anything
+    /// else: an unknown stream, another key, whitespace, trailing bytes; `parseFrame` then reads the
+    /// frame from the start (parsing the data again gives the same events, and a catalog entry
+    /// derived from the naming convention is found the second time, not added twice).
+    func parseStreamFrame(
+        _ frame: JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+    ) throws(FrameError) -> Bool {
+        var s = frame
+        let n = s.bytes.count
+        // `{"stream":"` is 11 bytes, then at least a name, `","data":`, a value and `}`.
+        guard let base = s.bytes.baseAddress, s.position == 0, n >= 24 else { return false }
+        let head = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let headTail = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 7, as: UInt32.self))
+        // `{"stream` and `m":"` (the two loads overlap in `m`).
+        guard head == 0x6D61_6572_7473_227B, headTail == 0x223A_226D else { return false }
+        s.position = 10
+        guard let name = try? s.stringBody(), s.position &+ 8 <= n else { return false }
+        let key = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: s.position, as: UInt64.self))
+        // `,"data":`
+        guard key == 0x3A22_6174_6164_222C, let (kind, symbol) = BinanceStream.classify(s, name) else { return false }
+        s.position &+= 8
+        s.skipWhitespace()
+        let mark = out.count
+        try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        guard s.position &+ 1 == n, base.load(fromByteOffset: s.position, as: UInt8.self) == UInt8(ascii: "}") else {
+            out.removeSubrange(mark...)
+            return false
+        }
+        return true
     }
 
     /// An unwrapped event (raw `/ws/<stream>` connection): the type comes from `e`, or the shape.

@@ -91,4 +91,20 @@ public struct ParseCounters: Hashable, Sendable {
     mutating func count(_ error: FrameError) {
         errorsByKind[error.reason.kind.rawValue] += 1
     }
+
+    /// Counts what a frame's parser appended to `out` from `mark` on.
+    mutating func count(_ out: [AdapterOutput], from mark: Int) {
+        var k = mark
+        while k < out.count {
+            if case .event = out[k] { events += 1 } else { controlMessages += 1 }
+            k += 1
+        }
+    }
+
+    /// A frame's parser threw: its partial output goes, the error is counted and becomes the frame's one output.
+    mutating func failed(_ error: FrameError, _ out: inout [AdapterOutput], from mark: Int) {
+        out.removeSubrange(mark...)
+        count(error)
+        out.append(.error(error))
+    }
 }

@@ -42,7 +42,7 @@ public struct InstrumentCatalog: Sendable {
 
     /// Hot-path lookup by the name's bytes; a fallback-derived instrument is remembered.
     public mutating func resolve(_ name: UnsafeRawBufferPointer) -> Instrument? {
-        if let i = table.findRemembering(name) { return instruments[i] }
+        if let i = resolveIndex(name) { return instruments[i] }
         guard usesNamingFallback,
             let made = InstrumentNaming.instrument(venue: venue, native: String(decoding: name, as: UTF8.self))
         else { return nil }
@@ -50,9 +50,58 @@ public struct InstrumentCatalog: Sendable {
         return made
     }
 
+    /// The index in `instruments` of the catalog entry named `name`, if it has one (no fallback). The
+    /// name last found is compared first, as a fingerprint of a few loads.
+    @inline(__always)
+    mutating func resolveIndex(_ name: UnsafeRawBufferPointer) -> Int? {
+        let print = NameFingerprint(name)
+        if let print, print == lastFound.print { return lastFound.index }
+        guard let i = table.findRemembering(name) else { return nil }
+        if let print { lastFound = (print, i) }
+        return i
+    }
+
+    /// The entry found last and its name's fingerprint (index -1: none yet).
+    var lastFound: (print: NameFingerprint, index: Int) = (NameFingerprint(count: -1, first: 0, last: 0), -1)
+
     /// The instrument with a normalized symbol, if the catalog holds one (first match in insertion order).
     public func instrument(symbol: String) -> Instrument? {
         instruments.first { $0.symbol == symbol }
+    }
+}
+
+/// A name of at most 16 bytes, exactly: its length and its first and last 8 (or 4) bytes, which
+/// together cover every byte. A frame names the same instrument over and over; comparing this
+/// costs a few loads where the table's lookup cost a hundred instructions.
+struct NameFingerprint: Equatable {
+    var count: Int
+    var first: UInt64
+    var last: UInt64
+
+    init(count: Int, first: UInt64, last: UInt64) {
+        self.count = count
+        self.first = first
+        self.last = last
+    }
+
+    /// Nil for names longer than 16 bytes.
+    @inline(__always)
+    init?(_ name: UnsafeRawBufferPointer) {
+        let n = name.count
+        guard n <= 16, let base = name.baseAddress else { return nil }
+        count = n
+        if n >= 8 {
+            first = base.loadUnaligned(as: UInt64.self)
+            last = base.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 {
+            first = UInt64(base.loadUnaligned(as: UInt32.self))
+            last = UInt64(base.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self))
+        } else {
+            var v: UInt64 = 0
+            for k in 0..<n { v = v &<< 8 | UInt64(base.load(fromByteOffset: k, as: UInt8.self)) }
+            first = v
+            last = 0
+        }
     }
 }
 

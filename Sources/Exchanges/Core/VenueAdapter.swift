@@ -68,15 +68,9 @@ extension VenueAdapter {
         let mark = out.count
         do {
             try body(&self, &out)
-            var k = mark
-            while k < out.count {
-                if case .event = out[k] { counters.events += 1 } else { counters.controlMessages += 1 }
-                k += 1
-            }
+            counters.count(out, from: mark)
         } catch {
-            out.removeSubrange(mark...)
-            counters.count(error)
-            out.append(.error(error))
+            counters.failed(error, &out, from: mark)
         }
     }
 

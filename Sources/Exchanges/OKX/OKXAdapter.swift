@@ -283,14 +283,16 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         case .books:
             out.append(.event(.book(try parseBook(&s, instrument: instrument, kind: bookKind, receivedAt: receivedAt))))
         case .bbo:
-            let b = try parseBook(&s, instrument: instrument, kind: .snapshot, receivedAt: receivedAt)
+            // Read as a book element, keeping only each side's first level.
+            let b = try readBook(&s, instrument: instrument, sides: FirstBookLevel())
+            let sequence = b.sequence
             out.append(
                 .event(
                     .ticker(
                         Ticker(
-                            instrument: b.instrument, bestBid: b.bids.first, bestAsk: b.asks.first,
-                            sequence: b.sequence.isUnsequenced ? nil : b.sequence.last, exchangeTime: b.exchangeTime,
-                            receiveTime: receivedAt))))
+                            instrument: b.instrument, bestBid: b.bids.level, bestAsk: b.asks.level,
+                            sequence: sequence.isUnsequenced ? nil : sequence.last,
+                            exchangeTime: b.ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt))))
         case .trades:
             out.append(.event(.trade(try parseTrade(&s, instrument: instrument, receivedAt: receivedAt))))
         case .tickers:
@@ -319,11 +321,31 @@ public struct OKXAdapter: VenueAdapter, Sendable {
     mutating func parseBook(_ s: inout JSONScanner, instrument: Instrument?, kind: BookUpdate.Kind, receivedAt: Instant)
         throws(FrameError) -> BookUpdate
     {
+        let b = try readBook(&s, instrument: instrument, sides: [BookLevel]())
+        return BookUpdate(
+            instrument: b.instrument, kind: kind, bids: b.bids, asks: b.asks, sequence: b.sequence,
+            checksum: b.checksum.flatMap { $0 == 0 ? nil : Int32(truncatingIfNeeded: $0) },
+            exchangeTime: b.ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    /// The fields of one books* element, its sides read into `Sides` (all levels, or the best only).
+    struct BookFields<Sides: BookLevelSink> {
+        var instrument: Instrument
+        var bids: Sides
+        var asks: Sides
+        var ts: Int64?
+        var checksum: Int64?
+        var sequence: BookSequence
+    }
+
+    mutating func readBook<Sides: BookLevelSink>(_ s: inout JSONScanner, instrument: Instrument?, sides: Sides)
+        throws(FrameError) -> BookFields<Sides>
+    {
         let start = s.position
         try s.beginObject(field: "data")
         var first = true
-        var bids: [BookLevel] = []
-        var asks: [BookLevel] = []
+        var bids = sides
+        var asks = sides
         var ts: Int64?
         var checksum: Int64?
         var seqId: Int64?
@@ -350,10 +372,7 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         }
         let i = try self.instrument(s, fixed: instrument, instId: instId, at: start)
         let sequence = seqId.map { BookSequence(first: $0, last: $0, previous: prevSeqId) } ?? .unsequenced
-        return BookUpdate(
-            instrument: i, kind: kind, bids: bids, asks: asks, sequence: sequence,
-            checksum: checksum.flatMap { $0 == 0 ? nil : Int32(truncatingIfNeeded: $0) },
-            exchangeTime: ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+        return BookFields(instrument: i, bids: bids, asks: asks, ts: ts, checksum: checksum, sequence: sequence)
     }
 
     mutating func parseTrade(_ s: inout JSONScanner, instrument: Instrument?, receivedAt: Instant) throws(FrameError) -> Trade {

@@ -67,16 +67,21 @@ extension JSONScanner {
 
     /// A decimal sent as a string or a number. The common case is read where it is called (a call and
     /// the general path's frame cost as much as the digits); anything else goes to the general path.
-    @inlinable @inline(__always)
+    /// (`wordDecimal`, a few branches, is what the caller inlines.) Transparent, because the optimizer
+    /// declined `@inline(__always)` here and in the optional readers ("not profitable").
+    @_transparent
     public mutating func decimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
-        skipWhitespace()
-        if let d = plainDecimal() { return d }
+        if let d = wordDecimal() { return d }
         return try generalDecimalValue(field)
     }
 
-    /// `decimalValue` for what the common case does not read: the scalar, then `FixedDecimal.parse`.
+    /// `decimalValue` for what the common case does not read: whitespace, `plainDecimal`, then the
+    /// scalar and `FixedDecimal.parse`.
     @usableFromInline @inline(never)
     mutating func generalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal {
+        if let v = nearEnd({ $0.wordDecimal() }) { return v }
+        skipWhitespace()
+        if let d = plainDecimal() { return d }
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number else { throw fieldError(.invalidNumber, field, at: at) }
@@ -85,16 +90,19 @@ extension JSONScanner {
     }
 
     /// A decimal, or nil for `null` and `""`; the common case read where it is called, as `decimalValue`.
-    @inlinable @inline(__always)
+    @_transparent
     public mutating func optionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
-        skipWhitespace()
-        if let d = plainDecimal() { return d }
+        if let d = wordDecimal() { return d }
+        if nullLiteral() { return nil }
         return try generalOptionalDecimalValue(field)
     }
 
     /// `optionalDecimalValue` for what the common case does not read.
     @usableFromInline @inline(never)
     mutating func generalOptionalDecimalValue(_ field: StaticString) throws(FrameError) -> FixedDecimal? {
+        if let v = nearEnd({ $0.wordDecimal() }) { return v }
+        skipWhitespace()
+        if let d = plainDecimal() { return d }
         let at = position
         let s = try readScalar(field: field)
         if s.kind == .null || (s.kind == .string && s.range.isEmpty) { return nil }
@@ -122,14 +130,17 @@ extension JSONScanner {
     /// An integer sent as a number or a numeric string; the common case read where it is called.
     @inlinable @inline(__always)
     public mutating func int64Value(_ field: StaticString) throws(FrameError) -> Int64 {
-        skipWhitespace()
-        if let v = plainInt64() { return v }
+        if let v = wordInt64() { return v }
         return try generalInt64Value(field)
     }
 
-    /// `int64Value` for what the common case does not read: the scalar, then `int64`.
+    /// `int64Value` for what the common case does not read: whitespace, `plainInt64`, then the scalar
+    /// and `int64`.
     @usableFromInline @inline(never)
     mutating func generalInt64Value(_ field: StaticString) throws(FrameError) -> Int64 {
+        if let v = nearEnd({ $0.wordInt64() }) { return v }
+        skipWhitespace()
+        if let v = plainInt64() { return v }
         let at = position
         let s = try readScalar(field: field)
         guard s.kind == .string || s.kind == .number, let v = int64(s.range) else {
@@ -138,9 +149,18 @@ extension JSONScanner {
         return v
     }
 
-    /// An integer, or nil for `null` and `""`.
-    @inlinable
+    /// An integer, or nil for `null` and `""`; the common case read where it is called.
+    @_transparent
     public mutating func optionalInt64Value(_ field: StaticString) throws(FrameError) -> Int64? {
+        if let v = wordInt64() { return v }
+        if nullLiteral() { return nil }
+        return try generalOptionalInt64Value(field)
+    }
+
+    /// `optionalInt64Value` for what the common case does not read.
+    @usableFromInline @inline(never)
+    mutating func generalOptionalInt64Value(_ field: StaticString) throws(FrameError) -> Int64? {
+        if let v = nearEnd({ $0.wordInt64() }) { return v }
         skipWhitespace()
         if let v = plainInt64() { return v }
         let at = position
@@ -190,20 +210,19 @@ extension JSONScanner {
     }
 
     /// Reads `[[price, size, ...], ...]`, ignoring elements after the first two of each level
-    /// (OKX sends `[px, sz, "0", numOrders]`).
+    /// (OKX sends `[px, sz, "0", numOrders]`), into an array or any other sink (same reading, same errors).
     @inlinable
-    public mutating func levels(_ field: StaticString, into out: inout [BookLevel]) throws(FrameError) {
+    public mutating func levels<Sink: BookLevelSink>(_ field: StaticString, into out: inout Sink) throws(FrameError) {
         try beginArray(field: field)
         var first = true
         while try nextElement(&first) {
-            if out.capacity == 0 { out.reserveCapacity(8) }
             try beginArray(field: field)
             let price = try decimalValue(field)
             try consume(UInt8(ascii: ","), .commaOrEnd)
             let size = try decimalValue(field)
             var more = false
             while try nextElement(&more) { try skipLevelElement() }
-            out.append(BookLevel(price: price, size: size))
+            out.appendLevel(BookLevel(price: price, size: size))
         }
     }
 
