@@ -14,6 +14,16 @@ public struct OrderBook: Sendable {
     @usableFromInline var askLadder = PriceLadder()
     /// The last OKX checksum's text, reused for the next one (not part of the book's value).
     var checksumText = OKXChecksumText()
+    /// Counts changes to the levels (every apply, replace or removal; a delta without levels is none),
+    /// so a reader that saw the book at one revision can tell whether exactly one delta moved it since:
+    /// a publisher then writes the new book from its last message and that delta's levels.
+    public var revision: UInt64 { changes }
+    /// The revision before the last change when that change was one whole delta (with levels), else
+    /// nil: the book is then that revision with the delta's levels applied.
+    public var revisionBeforeDelta: UInt64? { lastDeltaRevision == changes ? changes &- 1 : nil }
+    @usableFromInline var changes: UInt64 = 0
+    /// The revision the last fully applied delta left.
+    @usableFromInline var lastDeltaRevision: UInt64 = .max
 
     /// `capacity` reserves room per side (venues send up to 5000 levels a side).
     public init(priceScale: UInt8 = 0, capacity: Int = 0) {
@@ -75,6 +85,13 @@ public struct OrderBook: Sendable {
     /// Throws, leaving the book unchanged, for a negative size or a price that cannot be keyed exactly.
     @inlinable
     public mutating func apply(side: BookSide, price: FixedDecimal, size: FixedDecimal) throws(BookError) {
+        changes &+= 1
+        try applyLevel(side: side, price: price, size: size)
+    }
+
+    /// `apply(side:price:size:)` without counting a revision (a delta counts one for all its levels).
+    @inlinable
+    mutating func applyLevel(side: BookSide, price: FixedDecimal, size: FixedDecimal) throws(BookError) {
         if size.mantissa < 0 { throw BookError.negativeSize(side: side, price: price, size: size) }
         var mantissa = price.mantissa
         if price.scale != priceScale || mantissa == .min {
@@ -95,8 +112,11 @@ public struct OrderBook: Sendable {
             try replace(with: update)
             return
         }
-        for level in update.bids { try apply(side: .bid, price: level.price, size: level.size) }
-        for level in update.asks { try apply(side: .ask, price: level.price, size: level.size) }
+        if update.bids.isEmpty && update.asks.isEmpty { return }
+        changes &+= 1
+        for level in update.bids { try applyLevel(side: .bid, price: level.price, size: level.size) }
+        for level in update.asks { try applyLevel(side: .ask, price: level.price, size: level.size) }
+        lastDeltaRevision = changes
     }
 
     /// Replaces every level with those of `snapshot`, in any order (zero sizes skipped, the last of
@@ -107,12 +127,14 @@ public struct OrderBook: Sendable {
         for level in snapshot.asks where level.price.scale > scale { scale = level.price.scale }
         let bids = try PriceLadder(levels: snapshot.bids, side: .bid, scale: scale)
         let asks = try PriceLadder(levels: snapshot.asks, side: .ask, scale: scale)
+        changes &+= 1
         priceScale = scale
         bidLadder = bids
         askLadder = asks
     }
 
     public mutating func removeAll() {
+        changes &+= 1
         bidLadder.removeAll()
         askLadder.removeAll()
     }

@@ -53,6 +53,25 @@ public struct JSONWriter {
         }
     }
 
+    /// Runs `body` on a writer over `buffer`'s storage and returns how many bytes it wrote; `buffer`
+    /// is grown (never shrunk, its bytes only meaningful up to that count) until `body` fits, starting
+    /// from room for `capacity`. An encoder that keeps one such buffer allocates nothing per message.
+    static func write(into buffer: inout [UInt8], capacity: Int, _ body: (inout JSONWriter) -> Void) -> Int {
+        var room = max(64, capacity)
+        while true {
+            if buffer.count < room {
+                buffer = [UInt8](unsafeUninitializedCapacity: room) { _, initialized in initialized = room }
+            }
+            let (count, overflowed) = buffer.withUnsafeMutableBufferPointer { b in
+                var w = JSONWriter(base: b.baseAddress!, capacity: b.count)
+                body(&w)
+                return (w.count, w.overflowed)
+            }
+            if !overflowed { return count }
+            room = 2 * buffer.count
+        }
+    }
+
     /// Up to this many bytes a message is written on the stack (the stdlib's stack-allocation limit).
     static let smallMessageRoom = 1024
 
@@ -405,6 +424,71 @@ public struct JSONWriter {
             i &+= 1
         }
         bounds[n] = Int32(truncatingIfNeeded: count &+ 1)
+        return copied
+    }
+
+    /// One piece of a side written from an earlier message: `count` consecutive levels whose text is
+    /// copied from that message's levels starting at `from`, or (with `from` < 0) one level to format.
+    struct LevelSegment {
+        var from: Int32
+        var count: Int32
+    }
+
+    /// The same bytes as `levels(_:)` for `levels`, laid out by `segments` (which cover them in order):
+    /// each copied run is one copy of `previous`'s text, commas included, with no level compared, for a
+    /// caller that already knows which levels changed. `bounds` as in `levels(_:isBid:previous:bounds:)`.
+    /// Returns how many levels were copied.
+    mutating func levels(
+        _ levels: UnsafeBufferPointer<BookLevel>, segments: UnsafeBufferPointer<LevelSegment>, previous: WrittenLevels,
+        bounds: UnsafeMutablePointer<Int32>
+    ) -> Int {
+        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
+        let new = levels.baseAddress
+        let oldBounds = previous.bounds
+        var copied = 0
+        var i = 0
+        for segment in segments {
+            if segment.from >= 0 {
+                let j = Int(segment.from)
+                let k = Int(segment.count)
+                let from = Int(oldBounds[j])
+                let length = Int(oldBounds[j &+ k]) &- 1 &- from
+                guard count &+ length &+ 1 <= capacity else {
+                    overflowed = true
+                    return copied
+                }
+                if i > 0 {
+                    base[count] = UInt8(ascii: ",")
+                    count &+= 1
+                }
+                let shift = Int32(truncatingIfNeeded: count &- from)
+                for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
+                (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
+                count &+= length
+                copied &+= k
+                i &+= k
+                continue
+            }
+            guard count &+ room <= capacity else {
+                overflowed = true
+                return copied
+            }
+            let level = new.unsafelyUnwrapped[i]
+            var p = base + count
+            if i > 0 {
+                p[0] = UInt8(ascii: ",")
+                p += 1
+            }
+            bounds[i] = Int32(truncatingIfNeeded: p - base)
+            p = Self.copy(Self.levelOpen, to: p)
+            p += level.price.writeText(into: p)
+            p = Self.copy(Self.levelMiddle, to: p)
+            p += level.size.writeText(into: p)
+            p[0] = UInt8(ascii: "}")
+            count = p + 1 - base
+            i &+= 1
+        }
+        bounds[i] = Int32(truncatingIfNeeded: count &+ 1)
         return copied
     }
 

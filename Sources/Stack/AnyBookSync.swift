@@ -15,56 +15,65 @@ public enum OKXBookProtocol: String, Sendable, Hashable {
 /// Besides dispatch it adds the one rule every venue shares and no venue machine knows about: a
 /// message the book already reflects (a duplicate frame, or the second copy during an overlapping
 /// connection rotation) is ignored instead of being taken for a gap.
+///
+/// The machine sits in an optional of its own type, not in an enum payload: `machine!.handle(...)`
+/// mutates it where it lies, while taking it out of an enum and putting it back moved its several
+/// hundred bytes twice per message (and retained its arrays when not consumed).
 public struct AnyBookSync: Sendable {
-    enum Machine: Sendable {
-        case binanceSpot(BinanceSpotBookSync)
-        case binanceFutures(BinanceFuturesBookSync)
-        case okxRestSnapshot(OKXSnapshotBookSync)
-        case okxLegacy(OKXLegacyBookSync)
-        case deribit(DeribitBookSync)
+    enum Kind: Sendable {
+        case binanceSpot, binanceFutures, okxRestSnapshot, okxLegacy, deribit
         /// OKX with `.auto`, before its first book message.
-        case okxUndecided(Instrument, BookSyncConfiguration)
+        case okxUndecided
     }
 
-    var machine: Machine
+    private(set) var kind: Kind
+    private var binanceSpot: BinanceSpotBookSync?
+    private var binanceFutures: BinanceFuturesBookSync?
+    private var okxRestSnapshot: OKXSnapshotBookSync?
+    private var okxLegacy: OKXLegacyBookSync?
+    private var deribit: DeribitBookSync?
+    private let instrumentValue: Instrument
+    private let configuration: BookSyncConfiguration
     /// Messages ignored because the book already reflected them.
     public private(set) var duplicatesIgnored = 0
 
     public init(instrument: Instrument, configuration: BookSyncConfiguration, okxProtocol: OKXBookProtocol = .auto) {
+        instrumentValue = instrument
+        self.configuration = configuration
         switch instrument.venue {
-        case .binance: machine = .binanceSpot(BinanceSpotBookSync(instrument: instrument, configuration: configuration))
+        case .binance:
+            kind = .binanceSpot
+            binanceSpot = BinanceSpotBookSync(instrument: instrument, configuration: configuration)
         case .binanceFutures:
-            machine = .binanceFutures(BinanceFuturesBookSync(instrument: instrument, configuration: configuration))
-        case .deribit: machine = .deribit(DeribitBookSync(instrument: instrument, configuration: configuration))
+            kind = .binanceFutures
+            binanceFutures = BinanceFuturesBookSync(instrument: instrument, configuration: configuration)
+        case .deribit:
+            kind = .deribit
+            deribit = DeribitBookSync(instrument: instrument, configuration: configuration)
         case .okx:
             switch okxProtocol {
-            case .legacy: machine = .okxLegacy(OKXLegacyBookSync(instrument: instrument, configuration: configuration))
+            case .legacy:
+                kind = .okxLegacy
+                okxLegacy = OKXLegacyBookSync(instrument: instrument, configuration: configuration)
             case .restSnapshot:
-                machine = .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
-            case .auto: machine = .okxUndecided(instrument, configuration)
+                kind = .okxRestSnapshot
+                okxRestSnapshot = OKXSnapshotBookSync(instrument: instrument, configuration: configuration)
+            case .auto:
+                kind = .okxUndecided
             }
         }
     }
 
-    public var instrument: Instrument {
-        switch machine {
-        case .binanceSpot(let m): return m.instrument
-        case .binanceFutures(let m): return m.instrument
-        case .okxRestSnapshot(let m): return m.instrument
-        case .okxLegacy(let m): return m.instrument
-        case .deribit(let m): return m.instrument
-        case .okxUndecided(let i, _): return i
-        }
-    }
+    public var instrument: Instrument { instrumentValue }
 
     /// The machine as the common protocol, for read-only questions off the hot path.
     public var sync: (any BookSync)? {
-        switch machine {
-        case .binanceSpot(let m): return m
-        case .binanceFutures(let m): return m
-        case .okxRestSnapshot(let m): return m
-        case .okxLegacy(let m): return m
-        case .deribit(let m): return m
+        switch kind {
+        case .binanceSpot: return binanceSpot
+        case .binanceFutures: return binanceFutures
+        case .okxRestSnapshot: return okxRestSnapshot
+        case .okxLegacy: return okxLegacy
+        case .deribit: return deribit
         case .okxUndecided: return nil
         }
     }
@@ -72,42 +81,63 @@ public struct AnyBookSync: Sendable {
     // `sequence`, `state` and `book` are read for every message: direct switches, no existential box.
 
     public var sequence: Int64? {
-        switch machine {
-        case .binanceSpot(let m): return m.sequence
-        case .binanceFutures(let m): return m.sequence
-        case .okxRestSnapshot(let m): return m.sequence
-        case .okxLegacy(let m): return m.sequence
-        case .deribit(let m): return m.sequence
+        switch kind {
+        case .binanceSpot: return binanceSpot.unsafelyUnwrapped.sequence
+        case .binanceFutures: return binanceFutures.unsafelyUnwrapped.sequence
+        case .okxRestSnapshot: return okxRestSnapshot.unsafelyUnwrapped.sequence
+        case .okxLegacy: return okxLegacy.unsafelyUnwrapped.sequence
+        case .deribit: return deribit.unsafelyUnwrapped.sequence
         case .okxUndecided: return nil
         }
     }
 
     public var state: BookSyncState {
-        switch machine {
-        case .binanceSpot(let m): return m.state
-        case .binanceFutures(let m): return m.state
-        case .okxRestSnapshot(let m): return m.state
-        case .okxLegacy(let m): return m.state
-        case .deribit(let m): return m.state
+        switch kind {
+        case .binanceSpot: return binanceSpot.unsafelyUnwrapped.state
+        case .binanceFutures: return binanceFutures.unsafelyUnwrapped.state
+        case .okxRestSnapshot: return okxRestSnapshot.unsafelyUnwrapped.state
+        case .okxLegacy: return okxLegacy.unsafelyUnwrapped.state
+        case .deribit: return deribit.unsafelyUnwrapped.state
         case .okxUndecided: return .idle
         }
     }
 
     public var book: OrderBook? {
-        switch machine {
-        case .binanceSpot(let m): return m.book
-        case .binanceFutures(let m): return m.book
-        case .okxRestSnapshot(let m): return m.book
-        case .okxLegacy(let m): return m.book
-        case .deribit(let m): return m.book
+        switch kind {
+        case .binanceSpot: return binanceSpot?.book
+        case .binanceFutures: return binanceFutures?.book
+        case .okxRestSnapshot: return okxRestSnapshot?.book
+        case .okxLegacy: return okxLegacy?.book
+        case .deribit: return deribit?.book
         case .okxUndecided: return nil
         }
     }
 
-    /// The top `depth` levels of the book into reused arrays; false without a book. Mutating only so
-    /// the machine is reached in place rather than copied out of the array holding it.
+    /// The top `depth` levels of the book into reused arrays; false without a book. Mutating (as
+    /// `bookShape`) only so the machine is reached in place rather than copied out of the array holding it.
     mutating func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
-        machine.fillTop(depth, bids: &bids, asks: &asks)
+        switch kind {
+        case .binanceSpot: binanceSpot?.book.top(depth, bids: &bids, asks: &asks)
+        case .binanceFutures: binanceFutures?.book.top(depth, bids: &bids, asks: &asks)
+        case .okxRestSnapshot: okxRestSnapshot?.book.top(depth, bids: &bids, asks: &asks)
+        case .okxLegacy: okxLegacy?.book.top(depth, bids: &bids, asks: &asks)
+        case .deribit: deribit?.book.top(depth, bids: &bids, asks: &asks)
+        case .okxUndecided: return false
+        }
+        return true
+    }
+
+    /// The book's revision, the revision before the last change if that change was one whole delta,
+    /// and its side lengths (see `OrderBook.revisionBeforeDelta`); nil without a book.
+    mutating func bookShape() -> BookShape? {
+        switch kind {
+        case .binanceSpot: BookShape(binanceSpot.unsafelyUnwrapped.book)
+        case .binanceFutures: BookShape(binanceFutures.unsafelyUnwrapped.book)
+        case .okxRestSnapshot: BookShape(okxRestSnapshot.unsafelyUnwrapped.book)
+        case .okxLegacy: BookShape(okxLegacy.unsafelyUnwrapped.book)
+        case .deribit: BookShape(deribit.unsafelyUnwrapped.book)
+        case .okxUndecided: nil
+        }
     }
 
     public var isValid: Bool { state == .synced }
@@ -115,7 +145,7 @@ public struct AnyBookSync: Sendable {
 
     /// Whether the venue rebuilds this book from a REST snapshot (else it comes in-stream after a resubscribe).
     public var usesRestSnapshots: Bool {
-        switch machine {
+        switch kind {
         case .binanceSpot, .binanceFutures, .okxRestSnapshot: return true
         case .okxLegacy, .deribit, .okxUndecided: return false
         }
@@ -151,54 +181,41 @@ public struct AnyBookSync: Sendable {
                 duplicatesIgnored += 1
                 return
             }
-            if case .okxUndecided(let instrument, let configuration) = machine {
+            if kind == .okxUndecided {
                 // Legacy books come with an in-stream snapshot and a CRC on every message; since 2026
                 // there is neither (the checksum is 0), so a lost first snapshot cannot mislead us.
-                machine = update.kind == .snapshot || update.checksum != nil
-                    ? .okxLegacy(OKXLegacyBookSync(instrument: instrument, configuration: configuration))
-                    : .okxRestSnapshot(OKXSnapshotBookSync(instrument: instrument, configuration: configuration))
+                if update.kind == .snapshot || update.checksum != nil {
+                    kind = .okxLegacy
+                    okxLegacy = OKXLegacyBookSync(instrument: instrumentValue, configuration: configuration)
+                } else {
+                    kind = .okxRestSnapshot
+                    okxRestSnapshot = OKXSnapshotBookSync(instrument: instrumentValue, configuration: configuration)
+                }
             }
         }
-        machine.handle(input, at: now, into: &effects)
+        switch kind {
+        case .binanceSpot: binanceSpot!.handle(input, at: now, into: &effects)
+        case .binanceFutures: binanceFutures!.handle(input, at: now, into: &effects)
+        case .okxRestSnapshot: okxRestSnapshot!.handle(input, at: now, into: &effects)
+        case .okxLegacy: okxLegacy!.handle(input, at: now, into: &effects)
+        case .deribit: deribit!.handle(input, at: now, into: &effects)
+        case .okxUndecided: break  // `.reset` or `.snapshot` before any book message.
+        }
     }
 }
 
-extension AnyBookSync.Machine {
-    /// Runs the venue machine in place: `consume self` hands its payload over uniquely (no stand-in
-    /// value built per message, no copy-on-write of the book) and every path puts it back.
-    mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
-        switch consume self {
-        case .binanceSpot(var m):
-            m.handle(input, at: now, into: &effects)
-            self = .binanceSpot(m)
-        case .binanceFutures(var m):
-            m.handle(input, at: now, into: &effects)
-            self = .binanceFutures(m)
-        case .okxRestSnapshot(var m):
-            m.handle(input, at: now, into: &effects)
-            self = .okxRestSnapshot(m)
-        case .okxLegacy(var m):
-            m.handle(input, at: now, into: &effects)
-            self = .okxLegacy(m)
-        case .deribit(var m):
-            m.handle(input, at: now, into: &effects)
-            self = .deribit(m)
-        case .okxUndecided(let instrument, let configuration):
-            self = .okxUndecided(instrument, configuration)  // `.reset` or `.snapshot` before any book message.
-        }
-    }
+/// What publishing a book needs to know of it besides its levels.
+struct BookShape {
+    var revision: UInt64
+    var revisionBeforeDelta: UInt64?
+    var bidCount: Int
+    var askCount: Int
 
-    /// Borrows the machine: `switch consume self` here copied the whole machine (every array of both
-    /// ladders retained and released) for each published book.
-    func fillTop(_ depth: Int, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
-        switch self {
-        case .binanceSpot(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .binanceFutures(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxRestSnapshot(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxLegacy(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .deribit(let m): m.book.top(depth, bids: &bids, asks: &asks)
-        case .okxUndecided: return false
-        }
-        return true
+    @inline(__always)
+    init(_ book: OrderBook) {
+        revision = book.revision
+        revisionBeforeDelta = book.revisionBeforeDelta
+        bidCount = book.bidCount
+        askCount = book.askCount
     }
 }

@@ -33,12 +33,24 @@ extension CollectorStack {
                 let sequence = update.sequence.last
                 if sequence != 0 && lastPublishedSequence[i] == sequence { continue }
                 lastPublishedSequence[i] = sequence
-                guard books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks) else { continue }
+                guard let shape = books[i].bookShape() else { continue }
                 counters.booksPublished += 1
                 // The bytes `.publish(.orderbook(view))` would give, mostly copied from the slot's last
-                // message; the encoder keeps the two arrays and hands back the ones it held.
+                // message. When the book moved by just this delta since that message, the encoder places
+                // the delta's levels among the last message's and copies the rest, reading nothing of the book.
+                if update.kind == .delta, let base = shape.revisionBeforeDelta,
+                    let message = bookEncoders[i].encode(
+                        update.instrument, applying: update.bids, update.asks, bidCount: shape.bidCount,
+                        askCount: shape.askCount, revision: shape.revision, after: base, sequence: sequence,
+                        exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
+                {
+                    publish(message, at: now)
+                    continue
+                }
+                // Else the whole top: the encoder keeps the two arrays and hands back the ones it held.
+                _ = books[i].fillTop(configuration.books.publishedDepth, bids: &topBids, asks: &topAsks)
                 let message = bookEncoders[i].encode(
-                    update.instrument, bids: &topBids, asks: &topAsks, sequence: update.sequence.last,
+                    update.instrument, bids: &topBids, asks: &topAsks, revision: shape.revision, sequence: sequence,
                     exchangeTime: update.exchangeTime, receiveTime: update.receiveTime)
                 publish(message, at: now)
             case .requestSnapshot(let instrument, let reason):
