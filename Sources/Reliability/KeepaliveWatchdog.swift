@@ -34,10 +34,10 @@ public struct KeepaliveWatchdog: Sendable {
     public private(set) var tripCount = 0
     public private(set) var pingsSent = 0
 
-    private var running = false
+    @usableFromInline var running = false
     /// Last instant that reset the deadline (any frame, or a server ping for `.serverPing`).
-    private var lastAlive = Instant.zero
-    private var pingSentAt: Instant?
+    @usableFromInline var lastAlive = Instant.zero
+    @usableFromInline var pingSentAt: Instant?
 
     public init(target: String, mode: KeepaliveMode) {
         self.target = target
@@ -55,6 +55,21 @@ public struct KeepaliveWatchdog: Sendable {
     public mutating func stop() {
         running = false
         pingSentAt = nil
+    }
+
+    /// `received(.data, at:)`, which never has an effect: the per-frame call, inlined at the caller.
+    @inlinable
+    public mutating func receivedData(at now: Instant) {
+        guard running else { return }
+        switch mode {
+        case .clientPing:
+            if now > lastAlive { lastAlive = now }
+            pingSentAt = nil
+        case .serverPing:
+            break
+        case .heartbeat:
+            if now > lastAlive { lastAlive = now }
+        }
     }
 
     public mutating func received(_ signal: KeepaliveSignal, at now: Instant) -> [WatchdogEffect] {
@@ -75,6 +90,7 @@ public struct KeepaliveWatchdog: Sendable {
         }
     }
 
+    @inlinable
     public var nextDeadline: Instant? {
         guard running else { return nil }
         switch mode {

@@ -17,9 +17,9 @@ public struct StaleFeedWatchdog: Sendable {
     public private(set) var tripCount = 0
 
     private var names: [String] = []
-    private var deadlines: [Nanoseconds] = []
-    private var lastData: [Instant] = []
-    private var armed: [Bool] = []
+    @usableFromInline var deadlines: [Nanoseconds] = []
+    @usableFromInline var lastData: [Instant] = []
+    @usableFromInline var armed: [Bool] = []
 
     public init(target: String) {
         self.target = target
@@ -45,7 +45,8 @@ public struct StaleFeedWatchdog: Sendable {
         armed[handle.index] = false
     }
 
-    /// Data arrived on a stream (the per-frame call).
+    /// Data arrived on a stream (the per-frame call; inlinable, as is `nextDeadline`, read per frame).
+    @inlinable
     public mutating func received(_ handle: StreamHandle, at now: Instant) {
         if now > lastData[handle.index] { lastData[handle.index] = now }
         armed[handle.index] = true
@@ -60,9 +61,10 @@ public struct StaleFeedWatchdog: Sendable {
     }
 
     /// The earliest instant at which some stream becomes stale.
+    @inlinable
     public var nextDeadline: Instant? {
         var earliest: Instant?
-        for index in names.indices where armed[index] {
+        for index in armed.indices where armed[index] {
             let due = lastData[index] + deadlines[index]
             if earliest.map({ due < $0 }) ?? true { earliest = due }
         }

@@ -195,11 +195,17 @@ public struct DirectReplay {
         /// Carries out what the stack asked for; deliveries go to the sink and are acked at once.
         mutating func perform(into sink: inout some MessageSink) {
             while true {
-                stack.takeEvents(into: &events)
-                result.events &+= events.count
-                stack.takeEffects(into: &effects)
+                // The stack's buffers are read in place first: most calls would take nothing.
+                if !stack.events.isEmpty {
+                    stack.takeEvents(into: &events)
+                    result.events &+= events.count
+                }
                 let held = !stack.frameDeliveries.isEmpty
-                if effects.isEmpty && !held { return }
+                if stack.effects.isEmpty {
+                    if !held { return }
+                } else {
+                    stack.takeEffects(into: &effects)
+                }
                 ackCount = 0
                 // Read in place from a local array (a `for` loop copied each effect, then destroyed it).
                 var batch: [StackEffect] = []

@@ -122,8 +122,7 @@ public struct CollectorStack {
         }
         counters.frames += 1
         connections[c].stale.received(connections[c].feed, at: now)
-        let keep = connections[c].keepalive.received(.data, at: now)
-        if !keep.isEmpty { runWatchdog(keep, connection: id, at: now) }
+        connections[c].keepalive.receivedData(at: now)  // `received(.data)`: never an effect
         let primary = supervisor.current == id
         publishingAtOnce = configuration.publishesAtOnce
         adapter.parse(frame: frame, receivedAt: now, into: &outputs)
