@@ -21,11 +21,7 @@ extension OrderBook {
         // OKX sends 0 since 2026-06; a genuine CRC of 0 is a 1 in 2^32 event, so 0 means "none".
         if configuration.verifiesChecksums, let expected = update.checksum, expected != 0 {
             counters.checksumsChecked += 1
-            // The text is moved out while it reads the book, so the two accesses do not overlap.
-            var text = OKXChecksumText()
-            swap(&text, &checksumText)
-            let computed = text.checksum(self)
-            swap(&text, &checksumText)
+            let computed = checksumText.checksum(bids: bidLadder, asks: askLadder)
             if computed != expected {
                 counters.checksumsFailed += 1
                 return .checksumMismatch(expected: expected, computed: computed)

@@ -30,8 +30,15 @@ struct OKXChecksumText: Sendable {
 
     /// The checksum `OKXChecksum.compute(book)` gives, from text mostly copied out of the last one.
     mutating func checksum(_ book: OrderBook) -> Int32 {
-        book.bidLadder.top(OKXChecksum.depth, into: &bids.nextLevels)
-        book.askLadder.top(OKXChecksum.depth, into: &asks.nextLevels)
+        checksum(bids: book.bidLadder, asks: book.askLadder)
+    }
+
+    /// The same from the book's two ladders: a book computes its own checksum with this, reading its
+    /// ladders while its text is written (two stored properties, no overlap), where passing the whole
+    /// book meant moving the text out and back (an empty text built and destroyed per message).
+    mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder) -> Int32 {
+        bidLadder.top(OKXChecksum.depth, into: &bids.nextLevels)
+        askLadder.top(OKXChecksum.depth, into: &asks.nextLevels)
         let room = 2 * FixedDecimal.maxTextLength + 2
         let levelCount = bids.nextLevels.count + asks.nextLevels.count
         if next.count < levelCount * room { next = [UInt8](repeating: 0, count: levelCount * room) }

@@ -17,7 +17,8 @@ extension CollectorStack {
 
     mutating func applyBook(_ update: BookUpdate, at now: Instant) {
         let i = bookSlot(for: update.instrument)
-        bookEffects.removeAll(keepingCapacity: true)
+        // Left empty by whoever ran the last effects; emptying an empty array still costs a call.
+        if !bookEffects.isEmpty { bookEffects.removeAll(keepingCapacity: true) }
         books[i].handle(.update(update), at: now, into: &bookEffects)
         if !bookEffects.isEmpty { runBookEffects(slot: i, at: now) }
     }
