@@ -51,18 +51,26 @@ public struct InstrumentCatalog: Sendable {
     }
 
     /// The index in `instruments` of the catalog entry named `name`, if it has one (no fallback). The
-    /// name last found is compared first, as a fingerprint of a few loads.
+    /// two names found last are compared first, as fingerprints of a few loads (a feed's frames
+    /// usually alternate between a few instruments).
     @inline(__always)
     mutating func resolveIndex(_ name: UnsafeRawBufferPointer) -> Int? {
         let print = NameFingerprint(name)
-        if let print, print == lastFound.print { return lastFound.index }
+        if let print {
+            if print == lastFound.print { return lastFound.index }
+            if print == earlierFound.print { return earlierFound.index }
+        }
         guard let i = table.findRemembering(name) else { return nil }
-        if let print { lastFound = (print, i) }
+        if let print {
+            earlierFound = lastFound
+            lastFound = (print, i)
+        }
         return i
     }
 
-    /// The entry found last and its name's fingerprint (index -1: none yet).
+    /// The entries found last and before that, with their names' fingerprints (index -1: none yet).
     var lastFound: (print: NameFingerprint, index: Int) = (NameFingerprint(count: -1, first: 0, last: 0), -1)
+    var earlierFound: (print: NameFingerprint, index: Int) = (NameFingerprint(count: -1, first: 0, last: 0), -1)
 
     /// The instrument with a normalized symbol, if the catalog holds one (first match in insertion order).
     public func instrument(symbol: String) -> Instrument? {
