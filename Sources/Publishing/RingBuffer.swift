@@ -22,6 +22,7 @@ struct RingBuffer<Element> {
         _modify { yield &storage[slot(i)]! }
     }
 
+    @inline(__always)
     mutating func append(_ element: Element) {
         if count == storage.count { grow() }
         storage[slot(count)] = element
@@ -37,6 +38,7 @@ struct RingBuffer<Element> {
         return e
     }
 
+    @inline(never)
     private mutating func grow() {
         var next = [Element?](repeating: nil, count: storage.count * 2)
         for i in 0..<count { next[i] = storage[slot(i)] }

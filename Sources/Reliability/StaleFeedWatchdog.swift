@@ -46,7 +46,7 @@ public struct StaleFeedWatchdog: Sendable {
     }
 
     /// Data arrived on a stream (the per-frame call; inlinable, as is `nextDeadline`, read per frame).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func received(_ handle: StreamHandle, at now: Instant) {
         if now > lastData[handle.index] { lastData[handle.index] = now }
         armed[handle.index] = true

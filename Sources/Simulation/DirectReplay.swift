@@ -207,19 +207,21 @@ public struct DirectReplay {
                     stack.takeEffects(into: &effects)
                 }
                 ackCount = 0
-                // Read in place from a local array (a `for` loop copied each effect, then destroyed it).
-                var batch: [StackEffect] = []
-                swap(&batch, &effects)
-                batch.withUnsafeBufferPointer { batch in
-                    var i = 0
-                    while i < batch.count {
-                        carryOut(batch.baseAddress.unsafelyUnwrapped + i, into: &sink)
-                        i &+= 1
+                if !effects.isEmpty {
+                    // Read in place from a local array (a `for` loop copied each effect, then destroyed it).
+                    var batch: [StackEffect] = []
+                    swap(&batch, &effects)
+                    batch.withUnsafeBufferPointer { batch in
+                        var i = 0
+                        while i < batch.count {
+                            carryOut(batch.baseAddress.unsafelyUnwrapped + i, into: &sink)
+                            i &+= 1
+                        }
                     }
+                    swap(&batch, &effects)
+                    // Emptied here, not by the next `takeEffects`: `removeAll` is a generic call per frame.
+                    while !effects.isEmpty { effects.removeLast() }
                 }
-                swap(&batch, &effects)
-                // Emptied here, not by the next `takeEffects`: `removeAll` is a generic call per frame.
-                while !effects.isEmpty { effects.removeLast() }
                 // The frame's deliveries come after its other effects, as their `.publish` effects would.
                 if held { writeFrameDeliveries(into: &sink) }
                 if ackCount == 0 { continue }
