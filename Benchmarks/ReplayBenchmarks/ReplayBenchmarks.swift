@@ -61,6 +61,34 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, framesPerSecondCPU, framesPerSecondWall],
         timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
 
+    // A busy market, written by `SyntheticMarket` (what `marketprism synth` runs) into a temporary file:
+    // ten Binance symbols at 50 book updates and 20 trades a second each, ~1,200 frames a second, so a
+    // one-second zstd frame holds ~250 KB instead of the shipped recordings' ~10 KB (48 frames a second).
+    // The per-frame work is the same; zstd costs less per byte in larger frames (docs/recording-format.md).
+    do {
+        let symbols = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "BNB-USDT",
+                       "DOGE-USDT", "ADA-USDT", "TRX-USDT", "LTC-USDT", "DOT-USDT"]
+        let spec = SyntheticMarketSpec(
+            venue: .binance, symbols: symbols, durationNs: 60_000_000_000, seed: 7, updatesPerSecond: 50,
+            tradesPerSecond: 20, levels: 50)
+        // The same spec always gives the same bytes, so one file serves every run of the benchmark.
+        let path = NSTemporaryDirectory() + "marketprism-benchmark-busy-binance-seed7.mprec"
+        if (try? RecordedFeed.load(path: path)) == nil {
+            var market = SyntheticMarket(spec: spec)
+            do { try market.write(to: path, toolVersion: "benchmark") } catch { fatalError("cannot write \(path): \(error)") }
+        }
+        guard let feed = try? RecordedFeed.load(path: path) else { fatalError("cannot load \(path)") }
+        Benchmark("full stack busy binance-spot, 10 symbols (depth \(depth), \(feed.receivedFrames) frames x 2)",
+                  configuration: configuration) { benchmark in
+            let replay = DirectReplay(feed: feed)
+            measure(benchmark, passes: 2) {
+                var sink = CountingSink()
+                guard let result = try? replay.run(into: &sink) else { fatalError("replay of \(path) failed") }
+                return result.frames
+            }
+        }
+    }
+
     for name in ["binance-spot", "binance-futures", "okx", "deribit"] {
         let path = "\(repositoryRoot)/recordings/\(name).mprec"
         guard let feed = try? RecordedFeed.load(path: path) else { fatalError("cannot load \(path)") }
