@@ -366,11 +366,9 @@ public struct JSONWriter {
     mutating func levels(
         _ levels: UnsafeBufferPointer<BookLevel>, isBid: Bool, previous: WrittenLevels, bounds: UnsafeMutablePointer<Int32>
     ) -> Int {
-        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
         let n = levels.count
         let new = levels.baseAddress
         let old = previous.levels.baseAddress
-        let oldBounds = previous.bounds
         let m = previous.bytes == nil ? 0 : previous.levels.count
         var copied = 0
         var i = 0
@@ -385,42 +383,14 @@ public struct JSONWriter {
                     // The longest run that continues unchanged, copied in one go with its commas.
                     var k = 1
                     while i &+ k < n && j &+ k < m && old[j &+ k].hasSameBits(as: new.unsafelyUnwrapped[i &+ k]) { k &+= 1 }
-                    let from = Int(oldBounds[j])
-                    let length = Int(oldBounds[j &+ k]) &- 1 &- from
-                    guard count &+ length &+ 1 <= capacity else {
-                        overflowed = true
-                        return copied
-                    }
-                    if i > 0 {
-                        base[count] = UInt8(ascii: ",")
-                        count &+= 1
-                    }
-                    let shift = Int32(truncatingIfNeeded: count &- from)
-                    for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
-                    (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
-                    count &+= length
+                    guard copyRun(of: k, from: j, to: i, previous: previous, bounds: bounds) else { return copied }
                     copied &+= k
                     i &+= k
                     j &+= k
                     continue
                 }
             }
-            guard count &+ room <= capacity else {
-                overflowed = true
-                return copied
-            }
-            var p = base + count
-            if i > 0 {
-                p[0] = UInt8(ascii: ",")
-                p += 1
-            }
-            bounds[i] = Int32(truncatingIfNeeded: p - base)
-            p = Self.copy(Self.levelOpen, to: p)
-            p += level.price.writeText(into: p)
-            p = Self.copy(Self.levelMiddle, to: p)
-            p += level.size.writeText(into: p)
-            p[0] = UInt8(ascii: "}")
-            count = p + 1 - base
+            guard formatLevel(level, at: i, bounds: bounds) else { return copied }
             i &+= 1
         }
         bounds[n] = Int32(truncatingIfNeeded: count &+ 1)
@@ -442,54 +412,71 @@ public struct JSONWriter {
         _ levels: UnsafeBufferPointer<BookLevel>, segments: UnsafeBufferPointer<LevelSegment>, previous: WrittenLevels,
         bounds: UnsafeMutablePointer<Int32>
     ) -> Int {
-        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
         let new = levels.baseAddress
-        let oldBounds = previous.bounds
         var copied = 0
         var i = 0
         for segment in segments {
             if segment.from >= 0 {
                 let j = Int(segment.from)
                 let k = Int(segment.count)
-                let from = Int(oldBounds[j])
-                let length = Int(oldBounds[j &+ k]) &- 1 &- from
-                guard count &+ length &+ 1 <= capacity else {
-                    overflowed = true
-                    return copied
-                }
-                if i > 0 {
-                    base[count] = UInt8(ascii: ",")
-                    count &+= 1
-                }
-                let shift = Int32(truncatingIfNeeded: count &- from)
-                for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
-                (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
-                count &+= length
+                guard copyRun(of: k, from: j, to: i, previous: previous, bounds: bounds) else { return copied }
                 copied &+= k
                 i &+= k
                 continue
             }
-            guard count &+ room <= capacity else {
-                overflowed = true
-                return copied
-            }
-            let level = new.unsafelyUnwrapped[i]
-            var p = base + count
-            if i > 0 {
-                p[0] = UInt8(ascii: ",")
-                p += 1
-            }
-            bounds[i] = Int32(truncatingIfNeeded: p - base)
-            p = Self.copy(Self.levelOpen, to: p)
-            p += level.price.writeText(into: p)
-            p = Self.copy(Self.levelMiddle, to: p)
-            p += level.size.writeText(into: p)
-            p[0] = UInt8(ascii: "}")
-            count = p + 1 - base
+            guard formatLevel(new.unsafelyUnwrapped[i], at: i, bounds: bounds) else { return copied }
             i &+= 1
         }
         bounds[i] = Int32(truncatingIfNeeded: count &+ 1)
         return copied
+    }
+
+    /// Copies levels `j..<j+k` of `previous`, commas included, as this side's levels from `i` on, and
+    /// records their shifted offsets; false (and `overflowed`) when they do not fit.
+    @inline(__always)
+    private mutating func copyRun(
+        of k: Int, from j: Int, to i: Int, previous: WrittenLevels, bounds: UnsafeMutablePointer<Int32>
+    ) -> Bool {
+        let oldBounds = previous.bounds
+        let from = Int(oldBounds[j])
+        let length = Int(oldBounds[j &+ k]) &- 1 &- from
+        guard count &+ length &+ 1 <= capacity else {
+            overflowed = true
+            return false
+        }
+        if i > 0 {
+            base[count] = UInt8(ascii: ",")
+            count &+= 1
+        }
+        let shift = Int32(truncatingIfNeeded: count &- from)
+        for t in 0..<k { bounds[i &+ t] = oldBounds[j &+ t] &+ shift }
+        (base + count).update(from: previous.bytes.unsafelyUnwrapped + from, count: length)
+        count &+= length
+        return true
+    }
+
+    /// Formats `level` as this side's level `i` and records its offset; false (and `overflowed`) when
+    /// it might not fit.
+    @inline(__always)
+    private mutating func formatLevel(_ level: BookLevel, at i: Int, bounds: UnsafeMutablePointer<Int32>) -> Bool {
+        let room = Self.levelOpen.utf8CodeUnitCount + Self.levelMiddle.utf8CodeUnitCount + 2 * FixedDecimal.maxTextLength + 2
+        guard count &+ room <= capacity else {
+            overflowed = true
+            return false
+        }
+        var p = base + count
+        if i > 0 {
+            p[0] = UInt8(ascii: ",")
+            p += 1
+        }
+        bounds[i] = Int32(truncatingIfNeeded: p - base)
+        p = Self.copy(Self.levelOpen, to: p)
+        p += level.price.writeText(into: p)
+        p = Self.copy(Self.levelMiddle, to: p)
+        p += level.size.writeText(into: p)
+        p[0] = UInt8(ascii: "}")
+        count = p + 1 - base
+        return true
     }
 
     static let levelOpen: StaticString = "{\"price\":"
