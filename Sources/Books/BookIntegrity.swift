@@ -7,6 +7,7 @@ extension OrderBook {
     mutating func applyVerified(
         _ update: BookUpdate, _ configuration: BookSyncConfiguration, _ counters: inout BookSyncCounters
     ) -> BookBreak? {
+        let revisionBefore = changes
         do {
             try apply(update)
         } catch {
@@ -21,7 +22,12 @@ extension OrderBook {
         // OKX sends 0 since 2026-06; a genuine CRC of 0 is a 1 in 2^32 event, so 0 means "none".
         if configuration.verifiesChecksums, let expected = update.checksum, expected != 0 {
             counters.checksumsChecked += 1
-            let computed = checksumText.checksum(bids: bidLadder, asks: askLadder)
+            // The text follows the book delta by delta when it described the revision this very update
+            // (a delta with levels, fully applied) started from; an empty delta leaves the last one's
+            // revisionBeforeDelta in place, so that alone would not do.
+            let known = checksumText.revision == revisionBefore && revisionBeforeDelta == revisionBefore
+            let computed = checksumText.checksum(bids: bidLadder, asks: askLadder, delta: known ? update : nil)
+            checksumText.revision = changes
             if computed != expected {
                 counters.checksumsFailed += 1
                 return .checksumMismatch(expected: expected, computed: computed)

@@ -15,6 +15,8 @@ struct OKXChecksumText: Sendable {
     var asks = Side()
     /// The text being built (only ever grown, so steady state allocates nothing), swapped with `bytes`.
     var next: [UInt8] = []
+    /// The book revision (`OrderBook.revision`) the last text describes; `.max` for none.
+    var revision: UInt64 = .max
 
     struct Side: Sendable {
         /// The levels that entered the last checksum, best first, and where each one's `price:size`
@@ -26,6 +28,10 @@ struct OKXChecksumText: Sendable {
         var nextLevels: [BookLevel] = []
         var nextStarts: [Int32] = []
         var nextEnds: [Int32] = []
+        /// With a known delta: bit r set when new rank r's price is one the delta touched (formatted),
+        /// bit r of `touchedOld` when old rank r's was (never copied). All ones: no delta, compare.
+        var touchedNew: UInt64 = .max
+        var touchedOld: UInt64 = 0
     }
 
     /// The checksum `OKXChecksum.compute(book)` gives, from text mostly copied out of the last one.
@@ -37,8 +43,25 @@ struct OKXChecksumText: Sendable {
     /// ladders while its text is written (two stored properties, no overlap), where passing the whole
     /// book meant moving the text out and back (an empty text built and destroyed per message).
     mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder) -> Int32 {
+        checksum(bids: bidLadder, asks: askLadder, delta: nil)
+    }
+
+    /// The same, where `delta`, when given, is the one delta that moved the book from the last text's
+    /// levels to the ladders' (the caller checks revisions): then a level whose price the delta did not
+    /// touch is known to be the last text's next untouched level, copied without comparing; only the
+    /// delta's levels and levels entering the top 25 from below are formatted.
+    mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder, delta: BookUpdate?) -> Int32 {
+        // The caller sets the revision this text describes once it is written; unknown until then.
+        revision = .max
         bidLadder.top(OKXChecksum.depth, into: &bids.nextLevels)
         askLadder.top(OKXChecksum.depth, into: &asks.nextLevels)
+        if let delta, !bytes.isEmpty {
+            bids.markTouched(by: delta.bids, isBid: true)
+            asks.markTouched(by: delta.asks, isBid: false)
+        } else {
+            bids.touchedNew = .max
+            asks.touchedNew = .max
+        }
         let room = 2 * FixedDecimal.maxTextLength + 2
         let levelCount = bids.nextLevels.count + asks.nextLevels.count
         if next.count < levelCount * room { next = [UInt8](repeating: 0, count: levelCount * room) }
@@ -73,6 +96,8 @@ struct OKXChecksumText: Sendable {
         var new: UnsafeBufferPointer<BookLevel>
         var newStarts: UnsafeMutablePointer<Int32>
         var newEnds: UnsafeMutablePointer<Int32>
+        var touchedNew: UInt64
+        var touchedOld: UInt64
         /// The merge walk's position in `old`.
         var cursor = 0
     }
@@ -85,11 +110,57 @@ struct OKXChecksumText: Sendable {
         var asks = asks
         var n = 0
         let longest = Swift.max(bids.new.count, asks.new.count)
+        if let previous, bids.touchedNew != .max {
+            for rank in 0..<longest {
+                if rank < bids.new.count { knownLevel(rank, &bids, out, &n, previous) }
+                if rank < asks.new.count { knownLevel(rank, &asks, out, &n, previous) }
+            }
+            return n
+        }
         for rank in 0..<longest {
             if rank < bids.new.count { level(rank, isBid: true, &bids, out, &n, previous) }
             if rank < asks.new.count { level(rank, isBid: false, &asks, out, &n, previous) }
         }
         return n
+    }
+
+    /// Level `rank` when the delta is known: an untouched price is the last text's next untouched
+    /// level (the delta kept the order of the rest), so its text is copied without a comparison; a
+    /// touched one, or one that entered from below the last top 25, is formatted.
+    @inline(__always)
+    static func knownLevel(
+        _ rank: Int, _ side: inout SidePointers, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int,
+        _ previous: UnsafePointer<UInt8>
+    ) {
+        if n > 0 {
+            out[n] = UInt8(ascii: ":")
+            n &+= 1
+        }
+        side.newStarts[rank] = Int32(truncatingIfNeeded: n)
+        var cursor = side.cursor
+        while cursor < side.old.count && side.touchedOld & (1 &<< UInt64(truncatingIfNeeded: cursor)) != 0 {
+            cursor &+= 1
+        }
+        if side.touchedNew & (1 &<< UInt64(truncatingIfNeeded: rank)) == 0 && cursor < side.old.count {
+            let from = Int(side.oldStarts[cursor])
+            let count = Int(side.oldEnds[cursor]) &- from
+            copyLevelText(from: previous + from, to: out + n, count: count)
+            n &+= count
+            side.cursor = cursor &+ 1
+        } else {
+            side.cursor = cursor
+            n &+= formatLevel(side.new[rank], into: out + n)
+        }
+        side.newEnds[rank] = Int32(truncatingIfNeeded: n)
+    }
+
+    /// A level's `price:size`, out of line so the copying path stays small; returns its length.
+    @inline(never)
+    static func formatLevel(_ level: BookLevel, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = level.price.writeText(into: out)
+        out[n] = UInt8(ascii: ":")
+        n &+= 1
+        return n &+ level.size.writeText(into: out + n)
     }
 
     /// Level `rank`'s `price:size` (after a `:` unless it is the first text), copied from the last
@@ -150,6 +221,36 @@ extension OKXChecksumText {
 }
 
 extension OKXChecksumText.Side {
+    /// Sets `touchedNew` and `touchedOld` from the delta's levels on this side (value equality of
+    /// prices, as the book keys them: "1000.0" replaces "1000"). Both level lists are best first.
+    mutating func markTouched(by changes: [BookLevel], isBid: Bool) {
+        var new: UInt64 = 0
+        var old: UInt64 = 0
+        for change in changes {
+            if let rank = Self.rank(of: change.price, in: nextLevels, isBid: isBid) { new |= 1 &<< UInt64(rank) }
+            if let rank = Self.rank(of: change.price, in: levels, isBid: isBid) { old |= 1 &<< UInt64(rank) }
+        }
+        touchedNew = new
+        touchedOld = old
+    }
+
+    /// The rank of the level at `price` in a best-first list (at most 25 levels), or nil.
+    static func rank(of price: FixedDecimal, in levels: [BookLevel], isBid: Bool) -> Int? {
+        var low = 0
+        var high = levels.count
+        while low < high {
+            let middle = (low &+ high) >> 1
+            let other = levels[middle].price
+            if other == price { return middle }
+            if isBid ? price < other : other < price {
+                low = middle &+ 1
+            } else {
+                high = middle
+            }
+        }
+        return nil
+    }
+
     mutating func makeRoom() {
         if nextStarts.count < nextLevels.count {
             nextStarts = [Int32](repeating: 0, count: nextLevels.count)
@@ -170,7 +271,8 @@ extension OKXChecksumText.Side {
                                 return body(.init(
                                     old: old, oldStarts: oldStarts.baseAddress ?? none, oldEnds: oldEnds.baseAddress ?? none,
                                     new: new, newStarts: newStarts.baseAddress ?? UnsafeMutablePointer(mutating: none),
-                                    newEnds: newEnds.baseAddress ?? UnsafeMutablePointer(mutating: none)))
+                                    newEnds: newEnds.baseAddress ?? UnsafeMutablePointer(mutating: none),
+                                    touchedNew: touchedNew, touchedOld: touchedOld))
                             }
                         }
                     }
