@@ -372,7 +372,8 @@ struct SideEdits {
             var p = firstNotBetter(than: e.price, in: old, from: j, isBid: isBid)
             // Worse than every written level of a side that may continue: beyond the message.
             if cut && p == m { break }
-            if p < m && samePrice(old[p].price, e.price) {
+            // Equal values are one level, as the book keys them ("1.50" and "1.5").
+            if p < m && old[p].price == e.price {
                 // The very level again: it stays part of the run.
                 if old[p].hasSameBits(as: e) { continue }
                 copy(from: j, to: p)
@@ -409,12 +410,6 @@ struct SideEdits {
         isBid ? b < a : a < b
     }
 
-    /// Equal values (the book keys a level by value: "1.50" and "1.5" are one level).
-    @inline(__always)
-    static func samePrice(_ a: FixedDecimal, _ b: FixedDecimal) -> Bool {
-        a.scale == b.scale ? a.mantissa == b.mantissa : !(a < b) && !(b < a)
-    }
-
     static func isSortedAndUnique(_ levels: [BookLevel], isBid: Bool) -> Bool {
         var i = 1
         while i < levels.count {
@@ -439,7 +434,7 @@ struct SideEdits {
         var out = 0
         for i in 0..<levels.count {
             let level = levels[i]
-            if out > 0 && samePrice(levels[out &- 1].price, level.price) {
+            if out > 0 && levels[out &- 1].price == level.price {
                 levels[out &- 1] = level
             } else {
                 levels[out] = level

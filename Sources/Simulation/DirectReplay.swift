@@ -239,15 +239,7 @@ public struct DirectReplay {
         mutating func carryOut(_ effect: UnsafePointer<StackEffect>, into sink: inout some MessageSink) {
             switch effect.pointee {
             case .publish(let delivery):
-                do {
-                    try sink.write(delivery.message)
-                    result.published += 1
-                    result.payloadBytes += delivery.message.payloadCount
-                    noteAck(delivery.sequence)
-                } catch {
-                    // A failed write is a failed publish: the core resends it with the same id.
-                    stack.brokerFailed(sequence: delivery.sequence, reason: .rejected("\(error)"), at: now)
-                }
+                deliver(delivery.message, sequence: delivery.sequence, into: &sink)
             case .connect(let id, _):
                 schedule(.established(id), at: nowNs + connectLatency)
             case .request(let id, let url, let request):
@@ -268,18 +260,25 @@ public struct DirectReplay {
             var sequence = stack.takeFrameDeliveries(into: &deliveries)
             var i = 0
             while i < deliveries.count {
-                do {
-                    try sink.write(deliveries[i])
-                    result.published += 1
-                    result.payloadBytes += deliveries[i].payloadCount
-                    noteAck(sequence)
-                } catch {
-                    stack.brokerFailed(sequence: sequence, reason: .rejected("\(error)"), at: now)
-                }
+                deliver(deliveries[i], sequence: sequence, into: &sink)
                 sequence &+= 1
                 i &+= 1
             }
             while !deliveries.isEmpty { deliveries.removeLast() }
+        }
+
+        /// Writes one delivery; a successful write is its ack.
+        @inline(__always)
+        mutating func deliver(_ message: OutboundMessage, sequence: UInt64, into sink: inout some MessageSink) {
+            do {
+                try sink.write(message)
+                result.published += 1
+                result.payloadBytes += message.payloadCount
+                noteAck(sequence)
+            } catch {
+                // A failed write is a failed publish: the core resends it with the same id.
+                stack.brokerFailed(sequence: sequence, reason: .rejected("\(error)"), at: now)
+            }
         }
 
         /// Acks of one batch of effects: usually a run of consecutive sequences, kept as its first and
