@@ -86,7 +86,7 @@ public struct RestSnapshotBookSync<Rule: RestSnapshotRule>: BookSync {
     var buffer: [BookUpdate] = []
     var bufferStart = 0
     /// Id of the last message applied (or of the snapshot), while synced.
-    var last: Int64 = 0
+    @usableFromInline var last: Int64 = 0
     /// True right after a snapshot: the next non-obsolete message must bridge it.
     var awaitingBridge = false
     /// OKX 2026: whether the first event after (re)subscribing was seen (and ignored).
@@ -98,16 +98,12 @@ public struct RestSnapshotBookSync<Rule: RestSnapshotRule>: BookSync {
         self.book = OrderBook(capacity: configuration.reservedLevels)
     }
 
-    public var sequence: Int64? { state == .synced ? last : nil }
+    @inlinable public var sequence: Int64? { state == .synced ? last : nil }
 
     public mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
         switch input {
         case .update(let update):
-            if update.kind == .snapshot {
-                receiveStreamSnapshot(update, at: now, into: &effects)
-            } else {
-                receiveDelta(update, at: now, into: &effects)
-            }
+            if handleUpdate(update, at: now, into: &effects) { effects.append(.publish(update)) }
         case .snapshot(let snapshot):
             receiveSnapshot(snapshot, at: now, into: &effects)
         case .reset:
@@ -119,12 +115,26 @@ public struct RestSnapshotBookSync<Rule: RestSnapshotRule>: BookSync {
         }
     }
 
+    /// `handle(.update(update))`, except that when its last effect would be `.publish(update)` (this
+    /// very message) that effect is not appended and the answer is true: the caller publishes the
+    /// message it holds after the effects appended, without the copy of the update an effect is.
+    @inline(__always)
+    public mutating func handleUpdate(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
+        if update.kind == .snapshot {
+            receiveStreamSnapshot(update, at: now, into: &effects)
+            return false
+        }
+        if state == .synced { return applyLive(update, at: now, into: &effects) }
+        receiveDelta(update, at: now, into: &effects)
+        return false
+    }
+
     // MARK: Stream messages
 
     mutating func receiveDelta(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) {
         switch state {
         case .synced:
-            applyLive(update, at: now, into: &effects)
+            if applyLive(update, at: now, into: &effects) { effects.append(.publish(update)) }
         case .awaitingSnapshot, .awaitingStreamSnapshot:
             bufferUpdate(update)
         case .idle:
@@ -138,15 +148,19 @@ public struct RestSnapshotBookSync<Rule: RestSnapshotRule>: BookSync {
         }
     }
 
-    mutating func applyLive(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) {
+    /// One message against the synced book; true when it is to be published (the caller appends
+    /// `.publish(update)` or publishes it itself, after the effects appended).
+    mutating func applyLive(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
         switch step(update, into: &effects) {
         case .obsolete:
             counters.droppedStale += 1
             effects.append(.droppedStale(count: 1))
+            return false
         case .applied(let heartbeat):
-            if !heartbeat { effects.append(.publish(update)) }
+            return !heartbeat
         case .failed(let reason, let retainMessage):
             breakBook(reason, pending: retainMessage ? update : nil, at: now, into: &effects)
+            return false
         }
     }
 

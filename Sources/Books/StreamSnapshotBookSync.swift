@@ -39,7 +39,7 @@ public struct StreamSnapshotBookSync<Rule: StreamSnapshotRule>: BookSync {
     public private(set) var stateSince: Instant = .zero
     public private(set) var counters = BookSyncCounters()
     /// Id of the last message applied, while synced.
-    var last: Int64 = 0
+    @usableFromInline var last: Int64 = 0
     /// Whether the current snapshot's deltas chain by previous id.
     var sequenced = true
 
@@ -49,19 +49,12 @@ public struct StreamSnapshotBookSync<Rule: StreamSnapshotRule>: BookSync {
         self.book = OrderBook(capacity: configuration.reservedLevels)
     }
 
-    public var sequence: Int64? { state == .synced ? last : nil }
+    @inlinable public var sequence: Int64? { state == .synced ? last : nil }
 
     public mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
         switch input {
         case .update(let update):
-            if update.kind == .snapshot {
-                install(update, at: now, into: &effects)
-            } else if state == .synced {
-                applyDelta(update, at: now, into: &effects)
-            } else {
-                counters.droppedUnsynced += 1
-                if state == .idle { enter(.awaitingStreamSnapshot, at: now) }
-            }
+            if handleUpdate(update, at: now, into: &effects) { effects.append(.publish(update)) }
         case .snapshot:
             // These venues' books are rebuilt from the stream, never from REST.
             counters.unexpectedSnapshots += 1
@@ -71,52 +64,66 @@ public struct StreamSnapshotBookSync<Rule: StreamSnapshotRule>: BookSync {
         }
     }
 
-    mutating func install(_ snapshot: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) {
+    /// `handle(.update(update))`, except that when its last effect would be `.publish(update)` (this
+    /// very message) that effect is not appended and the answer is true: the caller publishes the
+    /// message it holds after the effects appended, without the copy of the update an effect is.
+    @inline(__always)
+    public mutating func handleUpdate(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
+        if update.kind == .snapshot { return install(update, at: now, into: &effects) }
+        if state == .synced { return applyDelta(update, at: now, into: &effects) }
+        counters.droppedUnsynced += 1
+        if state == .idle { enter(.awaitingStreamSnapshot, at: now) }
+        return false
+    }
+
+    /// True when the snapshot is to be published (after the effects appended).
+    mutating func install(_ snapshot: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
         if let failure = book.applyVerified(snapshot, configuration, &counters) {
             breakBook(failure, at: now, into: &effects)
-            return
+            return false
         }
         counters.snapshotsApplied += 1
         last = snapshot.sequence.last
         sequenced = Rule.isSequenced(snapshot: snapshot.sequence)
         enter(.synced, at: now)
         effects.append(.synced(sequence: last))
-        effects.append(.publish(snapshot))
+        return true
     }
 
-    mutating func applyDelta(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) {
+    /// True when the delta is to be published (after the effects appended).
+    mutating func applyDelta(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
         let s = update.sequence
         if sequenced {
             guard let previous = s.previous else {
                 counters.sequenceErrors += 1
                 breakBook(.missingPreviousId(last: last), at: now, into: &effects)
-                return
+                return false
             }
             guard previous == last else {
                 counters.sequenceErrors += 1
                 breakBook(.gap(expected: last, received: previous), at: now, into: &effects)
-                return
+                return false
             }
             if Rule.signalsSequenceResets && s.last < previous {
                 counters.sequenceResets += 1
                 if configuration.resyncsOnSequenceReset {
                     breakBook(.sequenceReset(previous: previous, current: s.last), at: now, into: &effects)
-                    return
+                    return false
                 }
                 effects.append(.sequenceReset(previous: previous, current: s.last))
             }
         }
         if let failure = book.applyVerified(update, configuration, &counters) {
             breakBook(failure, at: now, into: &effects)
-            return
+            return false
         }
         last = s.last
         if update.bids.isEmpty && update.asks.isEmpty {
             counters.heartbeats += 1
-            return
+            return false
         }
         counters.updatesApplied += 1
-        effects.append(.publish(update))
+        return true
     }
 
     mutating func breakBook(_ reason: BookBreak, at now: Instant, into effects: inout [BookSyncEffect]) {

@@ -33,12 +33,15 @@ public struct AnyBookSync: Sendable {
     private var okxLegacy: OKXLegacyBookSync?
     private var deribit: DeribitBookSync?
     private let instrumentValue: Instrument
+    /// The bits of the instrument's native name: equal bits are the same name (see `hasNative`).
+    private let nativeBits: (UInt64, UInt64)
     private let configuration: BookSyncConfiguration
     /// Messages ignored because the book already reflected them.
     public private(set) var duplicatesIgnored = 0
 
     public init(instrument: Instrument, configuration: BookSyncConfiguration, okxProtocol: OKXBookProtocol = .auto) {
         instrumentValue = instrument
+        nativeBits = unsafeBitCast(instrument.native, to: (UInt64, UInt64).self)
         self.configuration = configuration
         switch instrument.venue {
         case .binance:
@@ -65,6 +68,13 @@ public struct AnyBookSync: Sendable {
     }
 
     public var instrument: Instrument { instrumentValue }
+
+    /// Whether `native` is this book's native name by the bits of the string (the same inline text,
+    /// or the same storage): no hashing, no compare. False may still be the same name stored elsewhere.
+    @inline(__always)
+    func hasNative(bits: (UInt64, UInt64)) -> Bool {
+        nativeBits == bits
+    }
 
     /// The machine as the common protocol, for read-only questions off the hot path.
     public var sync: (any BookSync)? {
@@ -151,12 +161,12 @@ public struct AnyBookSync: Sendable {
         }
     }
 
-    /// True when a synced book already reflects `update`: its ids end at or before the book's and it
-    /// does not chain from the book's id (which would make it a heartbeat or an OKX sequence reset).
-    /// Messages without ids (OKX before seqId existed) can never be recognised, so never are.
+    /// True when a synced book at `current` already reflects `update`: its ids end at or before the
+    /// book's and it does not chain from the book's id (which would make it a heartbeat or an OKX
+    /// sequence reset). Messages without ids (OKX before seqId existed) can never be recognised, so never are.
     @inline(__always)
-    func isAlreadyApplied(_ update: BookUpdate) -> Bool {
-        guard !update.sequence.isUnsequenced, let current = sequence else { return false }
+    static func isAlreadyApplied(_ update: BookUpdate, current: Int64?) -> Bool {
+        guard !update.sequence.isUnsequenced, let current else { return false }
         // A full book again at the very id the valid book stands at (a repeated subscription) changes nothing.
         if update.kind == .snapshot { return update.sequence.last == current }
         let s = update.sequence
@@ -177,21 +187,8 @@ public struct AnyBookSync: Sendable {
 
     public mutating func handle(_ input: BookSyncInput, at now: Instant, into effects: inout [BookSyncEffect]) {
         if case .update(let update) = input {
-            if isAlreadyApplied(update) {
-                duplicatesIgnored += 1
-                return
-            }
-            if kind == .okxUndecided {
-                // Legacy books come with an in-stream snapshot and a CRC on every message; since 2026
-                // there is neither (the checksum is 0), so a lost first snapshot cannot mislead us.
-                if update.kind == .snapshot || update.checksum != nil {
-                    kind = .okxLegacy
-                    okxLegacy = OKXLegacyBookSync(instrument: instrumentValue, configuration: configuration)
-                } else {
-                    kind = .okxRestSnapshot
-                    okxRestSnapshot = OKXSnapshotBookSync(instrument: instrumentValue, configuration: configuration)
-                }
-            }
+            if handleUpdate(update, at: now, into: &effects) { effects.append(.publish(update)) }
+            return
         }
         switch kind {
         case .binanceSpot: binanceSpot!.handle(input, at: now, into: &effects)
@@ -200,6 +197,58 @@ public struct AnyBookSync: Sendable {
         case .okxLegacy: okxLegacy!.handle(input, at: now, into: &effects)
         case .deribit: deribit!.handle(input, at: now, into: &effects)
         case .okxUndecided: break  // `.reset` or `.snapshot` before any book message.
+        }
+    }
+}
+
+extension AnyBookSync {
+    /// `handle(.update(update))`, except that when its last effect would be `.publish(update)` (this
+    /// very message, as for nearly every delta of a synced book) that effect is not appended and the
+    /// answer is true: the caller publishes the update it holds after the effects appended. Saves
+    /// wrapping the update in an input and an effect (copying and destroying it twice) per message.
+    @inline(__always)
+    mutating func handleUpdate(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
+        // Each case reads the machine's sequence and runs it where it lies: the `sequence` getter of
+        // this struct (all five optional machines, ~3 KB) was called on a copy of it.
+        switch kind {
+        case .binanceSpot:
+            if Self.isAlreadyApplied(update, current: binanceSpot!.sequence) { return ignoreDuplicate() }
+            return binanceSpot!.handleUpdate(update, at: now, into: &effects)
+        case .binanceFutures:
+            if Self.isAlreadyApplied(update, current: binanceFutures!.sequence) { return ignoreDuplicate() }
+            return binanceFutures!.handleUpdate(update, at: now, into: &effects)
+        case .okxRestSnapshot:
+            if Self.isAlreadyApplied(update, current: okxRestSnapshot!.sequence) { return ignoreDuplicate() }
+            return okxRestSnapshot!.handleUpdate(update, at: now, into: &effects)
+        case .okxLegacy:
+            if Self.isAlreadyApplied(update, current: okxLegacy!.sequence) { return ignoreDuplicate() }
+            return okxLegacy!.handleUpdate(update, at: now, into: &effects)
+        case .deribit:
+            if Self.isAlreadyApplied(update, current: deribit!.sequence) { return ignoreDuplicate() }
+            return deribit!.handleUpdate(update, at: now, into: &effects)
+        case .okxUndecided:
+            // No book yet, so nothing is a duplicate.
+            decideOKXProtocol(update)
+            if kind == .okxLegacy { return okxLegacy!.handleUpdate(update, at: now, into: &effects) }
+            return okxRestSnapshot!.handleUpdate(update, at: now, into: &effects)
+        }
+    }
+
+    private mutating func ignoreDuplicate() -> Bool {
+        duplicatesIgnored += 1
+        return false
+    }
+
+    /// Legacy books come with an in-stream snapshot and a CRC on every message; since 2026 there is
+    /// neither (the checksum is 0), so a lost first snapshot cannot mislead us.
+    @inline(never)
+    private mutating func decideOKXProtocol(_ update: BookUpdate) {
+        if update.kind == .snapshot || update.checksum != nil {
+            kind = .okxLegacy
+            okxLegacy = OKXLegacyBookSync(instrument: instrumentValue, configuration: configuration)
+        } else {
+            kind = .okxRestSnapshot
+            okxRestSnapshot = OKXSnapshotBookSync(instrument: instrumentValue, configuration: configuration)
         }
     }
 }
