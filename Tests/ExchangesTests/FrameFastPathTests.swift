@@ -90,18 +90,20 @@ struct FrameFastPathTests {
         var fastCatalog = InstrumentCatalog(venue: parser.venue)
         var generalCatalog = InstrumentCatalog(venue: parser.venue)
         var fast = 0
+        var fastLevels = ReusableLevelArrays(), generalLevels = ReusableLevelArrays(), probeLevels = ReusableLevelArrays()
         for frame in Self.binanceFrames(&random, count: 20_000, futures: futures) {
             let got = Self.run(frame, catalog: &fastCatalog) { (s, c, o) throws(FrameError) in
-                try parser.parseFrame(&s, catalog: &c, receivedAt: .milliseconds(7), out: &o)
+                try parser.parseFrame(&s, catalog: &c, levels: &fastLevels, receivedAt: .milliseconds(7), out: &o)
             }
             let expected = Self.run(frame, catalog: &generalCatalog) { (s, c, o) throws(FrameError) in
-                try parser.parseEnvelope(&s, catalog: &c, receivedAt: .milliseconds(7), out: &o)
+                try parser.parseEnvelope(&s, catalog: &c, levels: &generalLevels, receivedAt: .milliseconds(7), out: &o)
             }
             #expect(got == expected, "\(String(decoding: frame, as: UTF8.self))")
             var probe = fastCatalog
             let taken = frame.withUnsafeBytes { bytes in
                 var out: [AdapterOutput] = []
-                return (try? parser.parseStreamFrame(JSONScanner(bytes), catalog: &probe, receivedAt: .zero, out: &out)) == true
+                return (try? parser.parseStreamFrame(
+                    JSONScanner(bytes), catalog: &probe, levels: &probeLevels, receivedAt: .zero, out: &out)) == true
             }
             if taken { fast += 1 }
         }
@@ -167,3 +169,4 @@ struct FrameFastPathTests {
         #expect(tickers > 8_000)
     }
 }
+

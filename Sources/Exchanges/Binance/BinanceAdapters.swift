@@ -71,9 +71,10 @@ extension BinanceAdapter {
         return runRest { (me: inout Self) throws(FrameError) -> BookUpdate in
             if let e = parser.venueError(body) { throw e }
             var s = JSONScanner(body)
+            var fresh = ReusableLevelArrays()
             let book = try parser.parseDepth(
                 &s, snapshot: true, instrument: instrument, streamSymbol: nil, catalog: &me.catalogStorage,
-                receivedAt: receivedAt)
+                levels: &fresh, receivedAt: receivedAt)
             try s.finish()
             return book
         }
@@ -86,6 +87,8 @@ public struct BinanceSpotAdapter: BinanceAdapter, Sendable {
     public var subscription: Subscription
     public var catalogStorage: InstrumentCatalog
     public var counters = ParseCounters()
+    /// The last depth update's level arrays, reused by the next one.
+    var spareLevels = ReusableLevelArrays()
     /// `limit` of REST depth snapshots (EXCHANGES.md: 1000, up to 5000).
     public var depthLimit: Int
     public var parser: BinanceParser { BinanceParser(venue: .binance) }
@@ -102,7 +105,9 @@ public struct BinanceSpotAdapter: BinanceAdapter, Sendable {
     /// module (the stack) reached that one unspecialized, through witness tables and the counters'
     /// accessor coroutines on every frame.
     public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
-        parser.parse(frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, counters: &counters, into: &out)
+        parser.parse(
+            frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, levels: &spareLevels, counters: &counters,
+            into: &out)
     }
 
     /// Server pings every 20 s; no pong within 1 min closes the connection.
@@ -149,6 +154,8 @@ public struct BinanceFuturesAdapter: BinanceAdapter, Sendable {
     public var subscription: Subscription
     public var catalogStorage: InstrumentCatalog
     public var counters = ParseCounters()
+    /// The last depth update's level arrays, reused by the next one.
+    var spareLevels = ReusableLevelArrays()
     public var depthLimit: Int
     public var parser: BinanceParser { BinanceParser(venue: .binanceFutures) }
     public static var streamHost: String { "fstream.binance.com" }
@@ -164,7 +171,9 @@ public struct BinanceFuturesAdapter: BinanceAdapter, Sendable {
     /// module (the stack) reached that one unspecialized, through witness tables and the counters'
     /// accessor coroutines on every frame.
     public mutating func parse(frame: UnsafeRawBufferPointer, receivedAt: Instant, into out: inout [AdapterOutput]) {
-        parser.parse(frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, counters: &counters, into: &out)
+        parser.parse(
+            frame: frame, receivedAt: receivedAt, catalog: &catalogStorage, levels: &spareLevels, counters: &counters,
+            into: &out)
     }
 
     /// Server pings every 3 min; pong within 10 min.

@@ -7,6 +7,9 @@ import Model
 /// (spot bookTicker, spot partial depth, spot REST snapshots) take the receive time.
 public struct BinanceParser: Sendable {
     let venue: Venue
+    /// Whether the event parsers first read the keys in the order Binance sends them
+    /// (`JSONScanner.keyIs`) before their general loop; off only in tests, to compare with the loop alone.
+    var predictsKeys = true
 
     // MARK: Envelope
 
@@ -14,13 +17,13 @@ public struct BinanceParser: Sendable {
     /// (what `VenueAdapter.run` does, without the generic adapter around it).
     func parse(
         frame: UnsafeRawBufferPointer, receivedAt: Instant, catalog: inout InstrumentCatalog,
-        counters: inout ParseCounters, into out: inout [AdapterOutput]
+        levels: inout ReusableLevelArrays, counters: inout ParseCounters, into out: inout [AdapterOutput]
     ) {
         counters.frames += 1
         let mark = out.count
         do {
             var s = JSONScanner(frame)
-            try parseFrame(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            try parseFrame(&s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
             counters.count(out, from: mark)
         } catch {
             counters.failed(error, &out, from: mark)
@@ -28,16 +31,18 @@ public struct BinanceParser: Sendable {
     }
 
     func parseFrame(
-        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, levels: inout ReusableLevelArrays, receivedAt: Instant,
+        out: inout [AdapterOutput]
     ) throws(FrameError) {
-        if try parseStreamFrame(s, catalog: &catalog, receivedAt: receivedAt, out: &out) { return }
-        try parseEnvelope(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        if try parseStreamFrame(s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out) { return }
+        try parseEnvelope(&s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
     }
 
     /// Any frame: the combined-stream envelope with its keys in any order, subscription answers and
     /// errors, or an unwrapped event.
     func parseEnvelope(
-        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, levels: inout ReusableLevelArrays, receivedAt: Instant,
+        out: inout [AdapterOutput]
     ) throws(FrameError) {
         let start = s.position
         try s.beginObject()
@@ -48,7 +53,7 @@ public struct BinanceParser: Sendable {
             || s.matches(key, "code") || s.matches(key, "msg") || s.matches(key, "error")
         guard isEnvelope else {
             s.position = start
-            try parseRaw(&s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            try parseRaw(&s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
             try s.finish()
             return
         }
@@ -69,7 +74,7 @@ public struct BinanceParser: Sendable {
             } else if s.matches(key, "data") {
                 sawData = true
                 if let (kind, symbol) = stream {
-                    try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+                    try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
                 } else {
                     pendingData = s.position
                     try s.skipValue()
@@ -96,7 +101,7 @@ public struct BinanceParser: Sendable {
             guard let (kind, symbol) = stream else { throw FrameError(.missingField, field: "stream", offset: start) }
             var d = s
             d.position = at
-            try parseData(kind, streamSymbol: symbol, &d, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            try parseData(kind, streamSymbol: symbol, &d, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
         }
         if sawData { return }
         if let code {
@@ -116,7 +121,8 @@ public struct BinanceParser: Sendable {
     /// frame from the start (parsing the data again gives the same events, and a catalog entry
     /// derived from the naming convention is found the second time, not added twice).
     func parseStreamFrame(
-        _ frame: JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+        _ frame: JSONScanner, catalog: inout InstrumentCatalog, levels: inout ReusableLevelArrays, receivedAt: Instant,
+        out: inout [AdapterOutput]
     ) throws(FrameError) -> Bool {
         var s = frame
         let n = s.bytes.count
@@ -127,14 +133,15 @@ public struct BinanceParser: Sendable {
         // `{"stream` and `m":"` (the two loads overlap in `m`).
         guard head == 0x6D61_6572_7473_227B, headTail == 0x223A_226D else { return false }
         s.position = 10
-        guard let name = try? s.stringBody(), s.position &+ 8 <= n else { return false }
+        // Stream names (`btcusdt@depth@100ms`) fit the inline reader; `stringBody` gives the same range.
+        guard let name = s.shortString() ?? (try? s.stringBody()), s.position &+ 8 <= n else { return false }
         let key = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: s.position, as: UInt64.self))
         // `,"data":`
         guard key == 0x3A22_6174_6164_222C, let (kind, symbol) = BinanceStream.classify(s, name) else { return false }
         s.position &+= 8
         s.skipWhitespace()
         let mark = out.count
-        try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        try parseData(kind, streamSymbol: symbol, &s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
         guard s.position &+ 1 == n, base.load(fromByteOffset: s.position, as: UInt8.self) == UInt8(ascii: "}") else {
             out.removeSubrange(mark...)
             return false
@@ -144,7 +151,8 @@ public struct BinanceParser: Sendable {
 
     /// An unwrapped event (raw `/ws/<stream>` connection): the type comes from `e`, or the shape.
     func parseRaw(
-        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, receivedAt: Instant, out: inout [AdapterOutput]
+        _ s: inout JSONScanner, catalog: inout InstrumentCatalog, levels: inout ReusableLevelArrays, receivedAt: Instant,
+        out: inout [AdapterOutput]
     ) throws(FrameError) {
         var probe = s
         try probe.beginObject()
@@ -167,33 +175,33 @@ public struct BinanceParser: Sendable {
         }
         let resolved = kind ?? (hasLastUpdateId ? .partialDepth : (hasBookTickerShape ? .bookTicker : nil))
         guard let resolved else { throw FrameError(.unknownMessage, offset: s.position) }
-        try parseOne(resolved, streamSymbol: nil, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+        try parseOne(resolved, streamSymbol: nil, &s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
     }
 
     func parseData(
         _ kind: BinanceStream, streamSymbol: Range<Int>?, _ s: inout JSONScanner, catalog: inout InstrumentCatalog,
-        receivedAt: Instant, out: inout [AdapterOutput]
+        levels: inout ReusableLevelArrays, receivedAt: Instant, out: inout [AdapterOutput]
     ) throws(FrameError) {
         if s.peek() == UInt8(ascii: "[") {
             try s.beginArray(field: "data")
             var first = true
             while try s.nextElement(&first) {
-                try parseOne(kind, streamSymbol: nil, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+                try parseOne(kind, streamSymbol: nil, &s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
             }
         } else {
-            try parseOne(kind, streamSymbol: streamSymbol, &s, catalog: &catalog, receivedAt: receivedAt, out: &out)
+            try parseOne(kind, streamSymbol: streamSymbol, &s, catalog: &catalog, levels: &levels, receivedAt: receivedAt, out: &out)
         }
     }
 
     func parseOne(
         _ kind: BinanceStream, streamSymbol: Range<Int>?, _ s: inout JSONScanner, catalog: inout InstrumentCatalog,
-        receivedAt: Instant, out: inout [AdapterOutput]
+        levels: inout ReusableLevelArrays, receivedAt: Instant, out: inout [AdapterOutput]
     ) throws(FrameError) {
         switch kind {
         case .depth, .partialDepth:
             let book = try parseDepth(
                 &s, snapshot: kind == .partialDepth, instrument: nil, streamSymbol: streamSymbol, catalog: &catalog,
-                receivedAt: receivedAt)
+                levels: &levels, receivedAt: receivedAt)
             out.append(.event(.book(book)))
         case .trade, .aggTrade:
             out.append(.event(.trade(try parseTrade(&s, aggregate: kind == .aggTrade, catalog: &catalog, receivedAt: receivedAt))))
@@ -234,7 +242,7 @@ public struct BinanceParser: Sendable {
     /// depthUpdate (spot `U/u`, futures `U/u/pu`), partial depth and REST snapshots (`lastUpdateId`).
     func parseDepth(
         _ s: inout JSONScanner, snapshot: Bool, instrument fixed: Instrument?, streamSymbol: Range<Int>?,
-        catalog: inout InstrumentCatalog, receivedAt: Instant
+        catalog: inout InstrumentCatalog, levels: inout ReusableLevelArrays, receivedAt: Instant
     ) throws(FrameError) -> BookUpdate {
         let start = s.position
         try s.beginObject()
@@ -245,8 +253,19 @@ public struct BinanceParser: Sendable {
         var previous: Int64?
         var lastUpdateId: Int64?
         var symbol: Range<Int>?
-        var bids: [BookLevel] = []
-        var asks: [BookLevel] = []
+        var (bids, asks) = levels.take()
+        // Spot `e,E,s,U,u,b,a`, futures `e,E,T,s,U,u,pu,b,a`: each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs(UInt8(ascii: "e"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "E"), &first) { eventTime = try s.int64Value("E") }
+            if s.keyIs(UInt8(ascii: "T"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "s"), &first) { symbol = try s.readString(field: "s") }
+            if s.keyIs(UInt8(ascii: "U"), &first) { firstId = try s.int64Value("U") }
+            if s.keyIs(UInt8(ascii: "u"), &first) { lastId = try s.int64Value("u") }
+            if s.keyIs(UInt8(ascii: "p"), UInt8(ascii: "u"), &first) { previous = try s.int64Value("pu") }
+            if s.keyIs(UInt8(ascii: "b"), &first) { try s.levels("b", into: &bids) }
+            if s.keyIs(UInt8(ascii: "a"), &first) { try s.levels("a", into: &asks) }
+        }
         while let k = try s.nextKey(&first) {
             switch s.singleByte(k) {
             case UInt8(ascii: "E"): eventTime = try s.int64Value("E")
@@ -287,6 +306,7 @@ public struct BinanceParser: Sendable {
         } else {
             instrument = try self.instrument(s, symbol: symbol, streamSymbol: streamSymbol, catalog: &catalog, at: start)
         }
+        levels.keep(bids: bids, asks: asks)
         return BookUpdate(
             instrument: instrument, kind: kind, bids: bids, asks: asks, sequence: sequence,
             exchangeTime: eventTime.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
@@ -308,6 +328,20 @@ public struct BinanceParser: Sendable {
         var time: Int64?
         var eventTime: Int64?
         var buyerIsMaker: Bool?
+        // `e,E,s,a,p,q,f,l,T,m,M` (aggTrade; `t` for the id of a trade): each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs(UInt8(ascii: "e"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "E"), &first) { eventTime = try s.int64Value("E") }
+            if s.keyIs(UInt8(ascii: "s"), &first) { symbol = try s.readString(field: "s") }
+            if s.keyIs(idKey, &first) { id = try s.scalarText("a") }
+            if s.keyIs(UInt8(ascii: "p"), &first) { price = try s.decimalValue("p") }
+            if s.keyIs(UInt8(ascii: "q"), &first) { quantity = try s.decimalValue("q") }
+            if s.keyIs(UInt8(ascii: "f"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "l"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "T"), &first) { time = try s.int64Value("T") }
+            if s.keyIs(UInt8(ascii: "m"), &first) { buyerIsMaker = try s.boolValue("m") }
+            if s.keyIs(UInt8(ascii: "M"), &first) { try s.skipValue() }
+        }
         while let k = try s.nextKey(&first) {
             switch s.singleByte(k) {
             case UInt8(ascii: "s"): symbol = try s.readString(field: "s")
@@ -344,6 +378,18 @@ public struct BinanceParser: Sendable {
         var volume: FixedDecimal?, quoteVolume: FixedDecimal?
         var sequence: Int64?
         var eventTime: Int64?
+        // bookTicker, spot `u,s,b,B,a,A`, futures `e,u,E,T,s,b,B,a,A`: each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs(UInt8(ascii: "e"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "u"), &first) { sequence = try s.int64Value("u") }
+            if s.keyIs(UInt8(ascii: "E"), &first) { eventTime = try s.int64Value("E") }
+            if s.keyIs(UInt8(ascii: "T"), &first) { try s.skipValue() }
+            if s.keyIs(UInt8(ascii: "s"), &first) { symbol = try s.readString(field: "s") }
+            if s.keyIs(UInt8(ascii: "b"), &first) { bid = try s.decimalValue("b") }
+            if s.keyIs(UInt8(ascii: "B"), &first) { bidSize = try s.decimalValue("B") }
+            if s.keyIs(UInt8(ascii: "a"), &first) { ask = try s.decimalValue("a") }
+            if s.keyIs(UInt8(ascii: "A"), &first) { askSize = try s.decimalValue("A") }
+        }
         while let k = try s.nextKey(&first) {
             switch s.singleByte(k) {
             case UInt8(ascii: "s"): symbol = try s.readString(field: "s")

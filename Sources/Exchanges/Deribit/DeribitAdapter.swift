@@ -30,6 +30,11 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
     /// What a ticker notification emits for an instrument, remembered for the first few native names
     /// (a ticker otherwise hashed its name into the three sets every time).
     var knownTickerOutputs: [(native: String, outputs: TickerOutputs)] = []
+    /// The last book update's level arrays, reused by the next one.
+    var spareLevels = ReusableLevelArrays()
+    /// Whether book, trade and ticker notifications first read the keys in Deribit's order
+    /// (`JSONScanner.keyIs`) before their general loop; off only in tests, to compare with the loop alone.
+    var predictsKeys = true
 
     public static let restHost = "www.deribit.com"
 
@@ -337,14 +342,21 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
     }
 
     /// `[action, price, amount]` (`new`/`change`/`delete`; delete means size 0) or `[price, amount]`.
-    static func levels(_ s: inout JSONScanner, _ field: StaticString, into out: inout [BookLevel]) throws(FrameError) {
+    /// `predicted` reads the usual actions from one word (`knownAction`); false only in tests.
+    static func levels(
+        _ s: inout JSONScanner, _ field: StaticString, into out: inout [BookLevel], predicted: Bool = true
+    ) throws(FrameError) {
         try s.beginArray(field: field)
         var first = true
         while try s.nextElement(&first) {
             if out.capacity == 0 { out.reserveCapacity(8) }
             try s.beginArray(field: field)
             var delete = false
-            if s.peek() == UInt8(ascii: "\"") {
+            if predicted, let deletes = Self.knownAction(&s) {
+                delete = deletes
+                var more = false
+                guard try s.nextElement(&more) else { throw FrameError(.missingField, field: "\(field)", offset: s.position) }
+            } else if s.peek() == UInt8(ascii: "\"") {
                 let action = try s.readString(field: field)
                 if s.matches(action, "delete") {
                     delete = true
@@ -363,6 +375,29 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         }
     }
 
+    /// A level's action written `"new"`, `"change"` or `"delete"` right at the position, from one word:
+    /// whether it deletes (the scanner then past its closing quote, where `readString` leaves it), or
+    /// nil with nothing moved.
+    @inline(__always)
+    static func knownAction(_ s: inout JSONScanner) -> Bool? {
+        let p = s.position
+        guard let base = s.bytes.baseAddress, p >= 0, p &+ 8 <= s.bytes.count else { return nil }
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+        if word & 0xFF_FFFF_FFFF == 0x22_7765_6E22 {  // "new"
+            s.position = p &+ 5
+            return false
+        }
+        if word == 0x2265_676E_6168_6322 {  // "change"
+            s.position = p &+ 8
+            return false
+        }
+        if word == 0x2265_7465_6C65_6422 {  // "delete"
+            s.position = p &+ 8
+            return true
+        }
+        return nil
+    }
+
     /// A book notification (`type` snapshot/change) or a REST `get_order_book` result (a snapshot).
     mutating func parseBook(_ s: inout JSONScanner, instrument: Instrument?, receivedAt: Instant) throws(FrameError)
         -> BookUpdate
@@ -373,12 +408,23 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         var kind: BookUpdate.Kind = .snapshot
         var ts: Int64?, changeId: Int64?, prevChangeId: Int64?
         var name: Range<Int>?
-        var bids: [BookLevel] = [], asks: [BookLevel] = []
+        var (bids, asks) = spareLevels.take()
+        // Deribit's order (`type,timestamp,prev_change_id,instrument_name,change_id,bids,asks`), each key
+        // read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs("type", &first) { try Self.bookKind(&s, &kind) }
+            if s.keyIs("timestamp", &first) { ts = try s.int64Value("timestamp") }
+            if s.keyIs("prev_change_id", &first) { prevChangeId = try s.optionalInt64Value("prev_change_id") }
+            if s.keyIs("instrument_name", &first) { name = try s.readString(field: "instrument_name") }
+            if s.keyIs("change_id", &first) { changeId = try s.int64Value("change_id") }
+            if s.keyIs("bids", &first) { try Self.levels(&s, "bids", into: &bids, predicted: predictsKeys) }
+            if s.keyIs("asks", &first) { try Self.levels(&s, "asks", into: &asks, predicted: predictsKeys) }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "bids") {
-                try Self.levels(&s, "bids", into: &bids)
+                try Self.levels(&s, "bids", into: &bids, predicted: predictsKeys)
             } else if s.matches(k, "asks") {
-                try Self.levels(&s, "asks", into: &asks)
+                try Self.levels(&s, "asks", into: &asks, predicted: predictsKeys)
             } else if s.matches(k, "change_id") {
                 changeId = try s.int64Value("change_id")
             } else if s.matches(k, "prev_change_id") {
@@ -388,12 +434,7 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
             } else if s.matches(k, "instrument_name") {
                 name = try s.readString(field: "instrument_name")
             } else if s.matches(k, "type") {
-                let t = try s.readString(field: "type")
-                if s.matches(t, "change") {
-                    kind = .delta
-                } else if !s.matches(t, "snapshot") {
-                    throw FrameError(.invalidValue, field: "type", offset: t.lowerBound)
-                }
+                try Self.bookKind(&s, &kind)
             } else {
                 try s.skipValue()
             }
@@ -406,10 +447,21 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
             guard let name else { throw FrameError(.missingField, field: "instrument_name", offset: start) }
             i = try catalog.require(s, name)
         }
+        spareLevels.keep(bids: bids, asks: asks)
         return BookUpdate(
             instrument: i, kind: kind, bids: bids, asks: asks,
             sequence: BookSequence(first: changeId, last: changeId, previous: prevChangeId),
             exchangeTime: ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
+    }
+
+    /// A book's `type`: `change` is a delta, `snapshot` leaves `kind` as it is, anything else fails.
+    static func bookKind(_ s: inout JSONScanner, _ kind: inout BookUpdate.Kind) throws(FrameError) {
+        let t = try s.readString(field: "type")
+        if s.matches(t, "change") {
+            kind = .delta
+        } else if !s.matches(t, "snapshot") {
+            throw FrameError(.invalidValue, field: "type", offset: t.lowerBound)
+        }
     }
 
     /// One trade; a trade carrying `liquidation` also yields a `Liquidation` (taker side).
@@ -422,6 +474,20 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         var side: Side?
         var ts: Int64?
         var liquidation = false
+        // Deribit's order (`trade_seq,trade_id,timestamp,tick_direction,price,mark_price,instrument_name,
+        // index_price,direction,amount`), each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs("trade_seq", &first) { try s.skipValue() }
+            if s.keyIs("trade_id", &first) { id = try s.scalarText("trade_id") }
+            if s.keyIs("timestamp", &first) { ts = try s.int64Value("timestamp") }
+            if s.keyIs("tick_direction", &first) { try s.skipValue() }
+            if s.keyIs("price", &first) { price = try s.decimalValue("price") }
+            if s.keyIs("mark_price", &first) { try s.skipValue() }
+            if s.keyIs("instrument_name", &first) { name = try s.readString(field: "instrument_name") }
+            if s.keyIs("index_price", &first) { try s.skipValue() }
+            if s.keyIs("direction", &first) { side = try OKXAdapter.side(&s, "direction") }
+            if s.keyIs("amount", &first) { amount = try s.decimalValue("amount") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "price") {
                 price = try s.decimalValue("price")
@@ -475,6 +541,24 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         var bid: FixedDecimal?, bidSz: FixedDecimal?, ask: FixedDecimal?, askSz: FixedDecimal?, last: FixedDecimal?
         var mark: FixedDecimal?, index: FixedDecimal?, oi: FixedDecimal?, funding8h: FixedDecimal?, current: FixedDecimal?
         var high: FixedDecimal?, low: FixedDecimal?, volume: FixedDecimal?
+        // Deribit's order (`timestamp,stats,state,...,instrument_name,...,best_bid_price,best_bid_amount,
+        // best_ask_price,best_ask_amount`), each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs("timestamp", &first) { ts = try s.int64Value("timestamp") }
+            if s.keyIs("stats", &first) { try Self.stats(&s, high: &high, low: &low, volume: &volume) }
+            if s.keyIs("state", &first) { try s.skipValue() }
+            if s.keyIs("open_interest", &first) { oi = try s.optionalDecimalValue("open_interest") }
+            if s.keyIs("mark_price", &first) { mark = try s.optionalDecimalValue("mark_price") }
+            if s.keyIs("last_price", &first) { last = try s.optionalDecimalValue("last_price") }
+            if s.keyIs("instrument_name", &first) { name = try s.readString(field: "instrument_name") }
+            if s.keyIs("index_price", &first) { index = try s.optionalDecimalValue("index_price") }
+            if s.keyIs("funding_8h", &first) { funding8h = try s.optionalDecimalValue("funding_8h") }
+            if s.keyIs("current_funding", &first) { current = try s.optionalDecimalValue("current_funding") }
+            if s.keyIs("best_bid_price", &first) { bid = try s.optionalDecimalValue("best_bid_price") }
+            if s.keyIs("best_bid_amount", &first) { bidSz = try s.optionalDecimalValue("best_bid_amount") }
+            if s.keyIs("best_ask_price", &first) { ask = try s.optionalDecimalValue("best_ask_price") }
+            if s.keyIs("best_ask_amount", &first) { askSz = try s.optionalDecimalValue("best_ask_amount") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "best_bid_price") {
                 bid = try s.optionalDecimalValue("best_bid_price")
@@ -501,20 +585,7 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
             } else if s.matches(k, "instrument_name") {
                 name = try s.readString(field: "instrument_name")
             } else if s.matches(k, "stats") {
-                if try s.skipNull() { continue }
-                try s.beginObject(field: "stats")
-                var g = true
-                while let sk = try s.nextKey(&g) {
-                    if s.matches(sk, "high") {
-                        high = try s.optionalDecimalValue("high")
-                    } else if s.matches(sk, "low") {
-                        low = try s.optionalDecimalValue("low")
-                    } else if s.matches(sk, "volume") {
-                        volume = try s.optionalDecimalValue("volume")
-                    } else {
-                        try s.skipValue()
-                    }
-                }
+                try Self.stats(&s, high: &high, low: &low, volume: &volume)
             } else {
                 try s.skipValue()
             }
@@ -553,6 +624,26 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         }
         if wantsOI, let oi {
             out.append(.event(.openInterest(OpenInterest(instrument: i, amount: oi, exchangeTime: time, receiveTime: receivedAt))))
+        }
+    }
+
+    /// A ticker's `stats` object (or `null`): the keys it has overwrite `high`, `low` and `volume`.
+    static func stats(
+        _ s: inout JSONScanner, high: inout FixedDecimal?, low: inout FixedDecimal?, volume: inout FixedDecimal?
+    ) throws(FrameError) {
+        if try s.skipNull() { return }
+        try s.beginObject(field: "stats")
+        var g = true
+        while let sk = try s.nextKey(&g) {
+            if s.matches(sk, "high") {
+                high = try s.optionalDecimalValue("high")
+            } else if s.matches(sk, "low") {
+                low = try s.optionalDecimalValue("low")
+            } else if s.matches(sk, "volume") {
+                volume = try s.optionalDecimalValue("volume")
+            } else {
+                try s.skipValue()
+            }
         }
     }
 

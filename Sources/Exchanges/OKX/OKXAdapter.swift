@@ -14,6 +14,11 @@ public struct OKXAdapter: VenueAdapter, Sendable {
     public var snapshotDepth: Int
     /// Subscribe args per frame (OKX caps a request's total size; 100 short args stay well below it).
     public var argsPerFrame = 100
+    /// The last book update's level arrays, reused by the next one.
+    var spareLevels = ReusableLevelArrays()
+    /// Whether book and trade pushes first read the keys in OKX's order (`JSONScanner.keyIs`) before
+    /// their general loop; off only in tests, to compare with the loop alone.
+    var predictsKeys = true
 
     public static let restHost = "www.okx.com"
 
@@ -284,13 +289,15 @@ public struct OKXAdapter: VenueAdapter, Sendable {
             out.append(.event(.book(try parseBook(&s, instrument: instrument, kind: bookKind, receivedAt: receivedAt))))
         case .bbo:
             // Read as a book element, keeping only each side's first level.
-            let b = try readBook(&s, instrument: instrument, sides: FirstBookLevel())
+            var bids = FirstBookLevel()
+            var asks = FirstBookLevel()
+            let b = try readBook(&s, instrument: instrument, bids: &bids, asks: &asks)
             let sequence = b.sequence
             out.append(
                 .event(
                     .ticker(
                         Ticker(
-                            instrument: b.instrument, bestBid: b.bids.level, bestAsk: b.asks.level,
+                            instrument: b.instrument, bestBid: bids.level, bestAsk: asks.level,
                             sequence: sequence.isUnsequenced ? nil : sequence.last,
                             exchangeTime: b.ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt))))
         case .trades:
@@ -321,36 +328,44 @@ public struct OKXAdapter: VenueAdapter, Sendable {
     mutating func parseBook(_ s: inout JSONScanner, instrument: Instrument?, kind: BookUpdate.Kind, receivedAt: Instant)
         throws(FrameError) -> BookUpdate
     {
-        let b = try readBook(&s, instrument: instrument, sides: [BookLevel]())
+        var (bids, asks) = spareLevels.take()
+        let b = try readBook(&s, instrument: instrument, bids: &bids, asks: &asks)
+        spareLevels.keep(bids: bids, asks: asks)
         return BookUpdate(
-            instrument: b.instrument, kind: kind, bids: b.bids, asks: b.asks, sequence: b.sequence,
+            instrument: b.instrument, kind: kind, bids: bids, asks: asks, sequence: b.sequence,
             checksum: b.checksum.flatMap { $0 == 0 ? nil : Int32(truncatingIfNeeded: $0) },
             exchangeTime: b.ts.map(Instant.milliseconds) ?? receivedAt, receiveTime: receivedAt)
     }
 
-    /// The fields of one books* element, its sides read into `Sides` (all levels, or the best only).
-    struct BookFields<Sides: BookLevelSink> {
+    /// The fields of one books* element besides its sides.
+    struct BookFields {
         var instrument: Instrument
-        var bids: Sides
-        var asks: Sides
         var ts: Int64?
         var checksum: Int64?
         var sequence: BookSequence
     }
 
-    mutating func readBook<Sides: BookLevelSink>(_ s: inout JSONScanner, instrument: Instrument?, sides: Sides)
-        throws(FrameError) -> BookFields<Sides>
-    {
+    /// One books* element, its sides read into `bids` and `asks` (all levels, or the best only).
+    mutating func readBook<Sides: BookLevelSink>(
+        _ s: inout JSONScanner, instrument: Instrument?, bids: inout Sides, asks: inout Sides
+    ) throws(FrameError) -> BookFields {
         let start = s.position
         try s.beginObject(field: "data")
         var first = true
-        var bids = sides
-        var asks = sides
         var ts: Int64?
         var checksum: Int64?
         var seqId: Int64?
         var prevSeqId: Int64?
         var instId: Range<Int>?
+        // OKX's order (`asks,bids,ts,checksum,prevSeqId,seqId`), each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs("asks", &first) { try s.levels("asks", into: &asks) }
+            if s.keyIs("bids", &first) { try s.levels("bids", into: &bids) }
+            if s.keyIs(UInt8(ascii: "t"), UInt8(ascii: "s"), &first) { ts = try s.int64Value("ts") }
+            if s.keyIs("checksum", &first) { checksum = try s.optionalInt64Value("checksum") }
+            if s.keyIs("prevSeqId", &first) { prevSeqId = try s.optionalInt64Value("prevSeqId") }
+            if s.keyIs("seqId", &first) { seqId = try s.optionalInt64Value("seqId") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "asks") {
                 try s.levels("asks", into: &asks)
@@ -372,7 +387,7 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         }
         let i = try self.instrument(s, fixed: instrument, instId: instId, at: start)
         let sequence = seqId.map { BookSequence(first: $0, last: $0, previous: prevSeqId) } ?? .unsequenced
-        return BookFields(instrument: i, bids: bids, asks: asks, ts: ts, checksum: checksum, sequence: sequence)
+        return BookFields(instrument: i, ts: ts, checksum: checksum, sequence: sequence)
     }
 
     mutating func parseTrade(_ s: inout JSONScanner, instrument: Instrument?, receivedAt: Instant) throws(FrameError) -> Trade {
@@ -382,6 +397,15 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         var instId: Range<Int>?, id: Range<Int>?, side: Side?
         var px: FixedDecimal?, sz: FixedDecimal?
         var ts: Int64?
+        // OKX's order (`instId,tradeId,px,sz,side,ts`), each key read as the loop below reads it.
+        if predictsKeys {
+            if s.keyIs("instId", &first) { instId = try s.readString(field: "instId") }
+            if s.keyIs("tradeId", &first) { id = try s.scalarText("tradeId") }
+            if s.keyIs(UInt8(ascii: "p"), UInt8(ascii: "x"), &first) { px = try s.decimalValue("px") }
+            if s.keyIs(UInt8(ascii: "s"), UInt8(ascii: "z"), &first) { sz = try s.decimalValue("sz") }
+            if s.keyIs("side", &first) { side = try Self.side(&s, "side") }
+            if s.keyIs(UInt8(ascii: "t"), UInt8(ascii: "s"), &first) { ts = try s.int64Value("ts") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "px") {
                 px = try s.decimalValue("px")

@@ -176,8 +176,28 @@ extension JSONScanner {
         Instant.milliseconds(try int64Value(field))
     }
 
-    @inlinable
+    /// A boolean. `true` or `false` right at `position` is read where this is called, from one word
+    /// (`readScalar` checks the literal's bytes and nothing after it, as this does); anything else by
+    /// `generalBoolValue`.
+    @inlinable @inline(__always)
     public mutating func boolValue(_ field: StaticString) throws(FrameError) -> Bool {
+        let p = position
+        if let base = bytes.baseAddress, p >= 0, p &+ 8 <= bytes.count {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+            if word & 0xFFFF_FFFF == 0x6575_7274 {  // `true`
+                position = p &+ 4
+                return true
+            }
+            if word & 0xFF_FFFF_FFFF == 0x65_736C_6166 {  // `false`
+                position = p &+ 5
+                return false
+            }
+        }
+        return try generalBoolValue(field)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func generalBoolValue(_ field: StaticString) throws(FrameError) -> Bool {
         skipWhitespace()
         let at = position
         let s = try readScalar(field: field)
@@ -191,9 +211,26 @@ extension JSONScanner {
         try readString(field: field)
     }
 
-    /// The raw range of a string or number (ids sent either way), excluding quotes.
-    @inlinable
+    /// The raw range of a string or number (ids sent either way), excluding quotes. A short string, or
+    /// up to eight digits followed by `,` `}` or `]` (where `numberBody` stops too), right at
+    /// `position` is read where this is called; anything else by `generalScalarText`.
+    @inlinable @inline(__always)
     public mutating func scalarText(_ field: StaticString) throws(FrameError) -> Range<Int> {
+        if let r = shortString() { return r }
+        let p = position
+        if let base = bytes.baseAddress, p >= 0, p &+ 9 <= bytes.count {
+            let count = JSONScanner.leadingDigits(JSONScanner.digitWord(base, p))
+            let after = base.load(fromByteOffset: p &+ count, as: UInt8.self)
+            if count > 0, after == UInt8(ascii: ",") || after == UInt8(ascii: "}") || after == UInt8(ascii: "]") {
+                position = p &+ count
+                return p..<(p &+ count)
+            }
+        }
+        return try generalScalarText(field)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func generalScalarText(_ field: StaticString) throws(FrameError) -> Range<Int> {
         skipWhitespace()
         let at = position
         let s = try readScalar(field: field)
