@@ -9,7 +9,7 @@ struct MarketPrism: ParsableCommand {
         version: ToolVersion.current,
         subcommands: [
             DemoCommand.self, ReplayCommand.self, ScenarioCommand.self, BooksCommand.self, SynthCommand.self,
-            ImportCommand.self, InspectCommand.self, CatCommand.self,
+            ImportCommand.self, RepackCommand.self, InspectCommand.self, CatCommand.self,
             ServeCommand.self,
             CollectCommand.self, RecordCommand.self,
         ]

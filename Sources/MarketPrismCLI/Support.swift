@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Recording
 
 #if canImport(Glibc)
 import Glibc
@@ -64,5 +65,20 @@ enum Progress {
     static func clear() {
         if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         shown = false
+    }
+}
+
+extension RecordingReader {
+    /// After reading to the end: one stderr warning for each damaged frame skipped (salvage) and for a
+    /// truncated tail, so a command that carried on says what it could not read.
+    func warnAboutSkippedBytes() {
+        for d in damage {
+            FileHandle.standardError.write(
+                Data("marketprism: warning: \(path): damaged frame at byte offset \(d.frameOffset) skipped (\(d.skippedBytes) bytes): \(d.reason)\n".utf8))
+        }
+        if case .truncated(let offset, let unreadable) = tail {
+            FileHandle.standardError.write(
+                Data("marketprism: warning: \(path) is truncated at byte offset \(offset) (no index footer); \(unreadable) unreadable bytes skipped\n".utf8))
+        }
     }
 }

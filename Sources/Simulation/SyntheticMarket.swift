@@ -108,7 +108,7 @@ public struct SyntheticMarket {
             venue: spec.venue.rawValue, subscription: subscription.json, host: "synthetic", toolVersion: toolVersion,
             startWallNs: spec.startNs, streamLabels: [StreamLabel(id: 1, label: adapter.websocketURL), StreamLabel(id: 2, label: "rest")])
         do {
-            let writer = try RecordingWriter(path: path, header: header)
+            let writer = try RecordingWriter(path: path, header: header, options: .offline)
             var now = spec.startNs
             try writer.append(Record(kind: .connect, stream: 1, wallNs: now, monoNs: now - spec.startNs, url: adapter.websocketURL))
             for frame in adapter.connectFrames() {

@@ -176,7 +176,7 @@ struct RecordingCommandTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.path("o.mprec")))
     }
 
-    @Test("every command's --help has an example", arguments: [["import"], ["import", "cryptofeed"], ["inspect"], ["cat"]])
+    @Test("every command's --help has an example", arguments: [["import"], ["import", "cryptofeed"], ["inspect"], ["cat"], ["repack"]])
     func help(command: [String]) throws {
         let result = try TestEnvironment.marketprism(arguments: command + ["--help"])
         #expect(result.status == 0)

@@ -102,13 +102,6 @@ struct CatCommand: ParsableCommand {
             throw CLIError(String(describing: error))
         }
         flushOut()
-        for d in reader.damage {
-            FileHandle.standardError.write(
-                Data("marketprism: warning: \(recording): damaged frame at byte offset \(d.frameOffset) skipped (\(d.skippedBytes) bytes): \(d.reason)\n".utf8))
-        }
-        if case .truncated(let offset, let unreadable) = reader.tail {
-            FileHandle.standardError.write(
-                Data("marketprism: warning: \(recording) is truncated at byte offset \(offset) (no index footer); \(unreadable) unreadable bytes skipped\n".utf8))
-        }
+        reader.warnAboutSkippedBytes()
     }
 }

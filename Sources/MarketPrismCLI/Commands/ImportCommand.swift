@@ -38,8 +38,8 @@ struct ImportCryptofeedCommand: ParsableCommand {
     @Option(help: "The venue, when the URLs do not tell it (binance, binance_futures, okx, deribit).")
     var venue: String?
 
-    @Option(help: "zstd compression level.")
-    var level: Int32 = 3
+    @Option(help: "zstd compression level (frames are cut by size, not by wall time: the capture is already at hand).")
+    var level: Int32 = RecordingWriterOptions.offline.compressionLevel
 
     func run() throws {
         var chosenVenue: Venue?
@@ -51,7 +51,11 @@ struct ImportCryptofeedCommand: ParsableCommand {
         }
         let options = CryptofeedImporter.Options(
             toolVersion: "marketprism \(ToolVersion.current) (import cryptofeed)", venue: chosenVenue,
-            writer: RecordingWriterOptions(compressionLevel: level))
+            writer: {
+                var writer = RecordingWriterOptions.offline
+                writer.compressionLevel = level
+                return writer
+            }())
         let summary: CryptofeedImporter.Summary
         do {
             summary = try CryptofeedImporter.importFeed(files: files, output: output, options: options)
