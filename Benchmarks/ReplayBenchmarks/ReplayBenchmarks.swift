@@ -62,9 +62,9 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
 
     // A busy market, written by `SyntheticMarket` (what `marketprism synth` runs) into a temporary file:
-    // ten Binance symbols at 50 book updates and 20 trades a second each, ~1,200 frames a second, so a
-    // one-second zstd frame holds ~250 KB instead of the shipped recordings' ~10 KB (48 frames a second).
-    // The per-frame work is the same; zstd costs less per byte in larger frames (docs/recording-format.md).
+    // ten Binance symbols at 50 book updates and 20 trades a second each, ~1,200 frames a second against
+    // the shipped recordings' 48; ten books and instruments instead of two. Written with the offline framing
+    // like the shipped recordings (docs/recording-format.md).
     do {
         let symbols = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "BNB-USDT",
                        "DOGE-USDT", "ADA-USDT", "TRX-USDT", "LTC-USDT", "DOT-USDT"]
@@ -72,7 +72,7 @@ let benchmarks: @Sendable () -> Void = {
             venue: .binance, symbols: symbols, durationNs: 60_000_000_000, seed: 7, updatesPerSecond: 50,
             tradesPerSecond: 20, levels: 50)
         // The same spec always gives the same bytes, so one file serves every run of the benchmark.
-        let path = NSTemporaryDirectory() + "marketprism-benchmark-busy-binance-seed7.mprec"
+        let path = NSTemporaryDirectory() + "marketprism-benchmark-busy-binance-seed7-offline.mprec"
         if (try? RecordedFeed.load(path: path)) == nil {
             var market = SyntheticMarket(spec: spec)
             do { try market.write(to: path, toolVersion: "benchmark") } catch { fatalError("cannot write \(path): \(error)") }
