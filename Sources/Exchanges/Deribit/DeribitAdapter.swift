@@ -179,6 +179,11 @@ public struct DeribitAdapter: VenueAdapter, Sendable {
         var resultAt: Int?
         var errorCode: Range<Int>?, errorMessage: Range<Int>?
         var parsedNotification = false
+        // A notification starts `{"jsonrpc":"2.0","method":..`: those keys read as the loop below reads them.
+        if predictsKeys {
+            if s.keyIs("jsonrpc", &first) { try s.skipValue() }
+            if s.keyIs("method", &first) { method = try s.readString(field: "method") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "method") {
                 method = try s.readString(field: "method")

@@ -204,19 +204,15 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         var action: Range<Int>?
         var dataAt: Int?
         var parsedData = false
+        // A push starts `{"arg":{"channel":..,"instId":..},"action":..` (or no action): those keys read
+        // as the loop below reads them.
+        if predictsKeys {
+            if s.keyIs("arg", &first) { try readArg(&s, channel: &channel, instId: &instId) }
+            if s.keyIs("action", &first) { action = try s.readString(field: "action") }
+        }
         while let k = try s.nextKey(&first) {
             if s.matches(k, "arg") {
-                try s.beginObject(field: "arg")
-                var f = true
-                while let ak = try s.nextKey(&f) {
-                    if s.matches(ak, "channel") {
-                        channel = try s.readString(field: "channel")
-                    } else if s.matches(ak, "instId") {
-                        instId = try s.readString(field: "instId")
-                    } else {
-                        try s.skipValue()
-                    }
-                }
+                try readArg(&s, channel: &channel, instId: &instId)
             } else if s.matches(k, "data") {
                 // The usual order (arg, action, data) lets the data be parsed in place; otherwise defer.
                 if event == nil, let channel, !(classify(s, channel) == .books(streamed: true) && action == nil) {
@@ -259,6 +255,25 @@ public struct OKXAdapter: VenueAdapter, Sendable {
         guard let channel else { throw FrameError(.missingField, field: "arg", offset: start) }
         s.position = dataAt
         try parseData(channel: channel, instId: instId, action: action, &s, receivedAt: receivedAt, out: &out)
+    }
+
+    /// A push's `arg` object: the `channel` and `instId` it has overwrite those given.
+    func readArg(_ s: inout JSONScanner, channel: inout Range<Int>?, instId: inout Range<Int>?) throws(FrameError) {
+        try s.beginObject(field: "arg")
+        var f = true
+        if predictsKeys {
+            if s.keyIs("channel", &f) { channel = try s.readString(field: "channel") }
+            if s.keyIs("instId", &f) { instId = try s.readString(field: "instId") }
+        }
+        while let ak = try s.nextKey(&f) {
+            if s.matches(ak, "channel") {
+                channel = try s.readString(field: "channel")
+            } else if s.matches(ak, "instId") {
+                instId = try s.readString(field: "instId")
+            } else {
+                try s.skipValue()
+            }
+        }
     }
 
     /// The `data` array of a push on `channel`, with the scanner at its opening bracket.

@@ -327,20 +327,21 @@ public struct JSONScanner {
         return try stringBody()
     }
 
-    /// A string of at most 23 plain bytes whose quote is right at `position` (symbols, event types,
-    /// sides, Deribit's channel names), from up to three words; nil (nothing moved) for anything else,
-    /// including a backslash and the last 24 bytes of the buffer. `stringBody` gives the same range.
+    /// A string of at most 31 plain bytes whose quote is right at `position` (symbols, event types,
+    /// sides, Deribit's channel names such as `ticker.BTC-PERPETUAL.raw`), from up to four words; nil
+    /// (nothing moved) for anything else, including a backslash and the last 32 bytes of the buffer.
+    /// `stringBody` gives the same range.
     @inlinable @inline(__always)
     mutating func shortString() -> Range<Int>? {
         let p = position
-        guard let base = bytes.baseAddress, p >= 0, p &+ 25 <= bytes.count,
+        guard let base = bytes.baseAddress, p >= 0, p &+ 33 <= bytes.count,
             base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "\"")
         else { return nil }
         let start = p &+ 1
         var wordStart = start
         var hits = JSONScanner.quoteOrBackslash(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self)))
         while hits == 0 {
-            guard wordStart &- start < 16 else { return nil }
+            guard wordStart &- start < 24 else { return nil }
             wordStart &+= 8
             hits = JSONScanner.quoteOrBackslash(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: wordStart, as: UInt64.self)))
         }
@@ -421,6 +422,19 @@ public struct JSONScanner {
             let after = base.load(fromByteOffset: p &+ count, as: UInt8.self)
             if count > 0, after == UInt8(ascii: ",") || after == UInt8(ascii: "}") || after == UInt8(ascii: "]") {
                 position = p &+ count
+                return
+            }
+        }
+        // `true`, `false` and `null` (Binance's trailing `"M":true`): `readScalar` checks the literal's
+        // bytes and nothing after them, and so does this.
+        if let base = bytes.baseAddress, p >= 0, p &+ 4 <= bytes.count {
+            let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self))
+            if word == 0x6575_7274 || word == 0x6C6C_756E {  // `true`, `null`
+                position = p &+ 4
+                return
+            }
+            if word == 0x736C_6166, p &+ 5 <= bytes.count, base.load(fromByteOffset: p &+ 4, as: UInt8.self) == UInt8(ascii: "e") {
+                position = p &+ 5
                 return
             }
         }
