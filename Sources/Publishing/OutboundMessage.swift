@@ -5,8 +5,8 @@
 public struct OutboundMessage: Hashable, Sendable {
     /// `subject`, 0, `id`, 0, payload.
     public let storage: [UInt8]
-    let subjectCount: Int
-    let idCount: Int
+    @usableFromInline let subjectCount: Int
+    @usableFromInline let idCount: Int
 
     public init(subject: String, id: String, payload: [UInt8]) {
         var s = [UInt8]()
@@ -35,9 +35,9 @@ public struct OutboundMessage: Hashable, Sendable {
     /// The `Nats-Msg-Id` header value.
     public var id: String { String(decoding: storage[(subjectCount + 1)..<(subjectCount + 1 + idCount)], as: UTF8.self) }
     public var payload: ArraySlice<UInt8> { storage[payloadStart...] }
-    var payloadStart: Int { subjectCount + idCount + 2 }
-    /// `payload.count` without making the slice.
-    public var payloadCount: Int { storage.count &- payloadStart }
+    @inlinable var payloadStart: Int { subjectCount &+ idCount &+ 2 }
+    /// `payload.count` without making the slice (inlinable: drivers count it per message).
+    @inlinable public var payloadCount: Int { storage.count &- payloadStart }
 
     /// Bytes held in memory, for buffer accounting.
     public var size: Int { storage.count }

@@ -179,6 +179,7 @@ public struct PublisherCore {
 
     /// Appends the effects of one input to `effects` (the hot path reuses one array).
     public mutating func handle(_ input: Input, at now: Instant, into effects: inout [Effect]) {
+        assert(unstoredCount == 0, "unstored messages stored or settled first")
         switch input {
         case .publish(let event):
             accept(cachingEncoder.encode(event), at: now, into: &effects)
@@ -230,6 +231,7 @@ public struct PublisherCore {
     /// `handle(.ack(sequence:duplicate:), at:into:)` without wrapping the input: drivers ack every message.
     @inline(__always)
     public mutating func acknowledged(sequence: UInt64, duplicate: Bool, at now: Instant, into effects: inout [Effect]) {
+        assert(unstoredCount == 0, "unstored messages stored or settled first")
         acknowledge(sequence, duplicate: duplicate)
         pump(at: now, into: &effects)
     }
@@ -240,6 +242,7 @@ public struct PublisherCore {
     /// un-acked, with nothing left to send and no spool: each ack then only pops messages.
     @inline(__always)
     public mutating func acknowledgedHead(from first: UInt64, count: Int, at now: Instant) -> Bool {
+        assert(unstoredCount == 0, "unstored messages stored or settled first")
         guard count > 0, first == headSequence, count <= sendCursor, sendCursor == window.count, spool == nil
         else { return false }
         for i in 0..<count where window[i].acked { return false }
@@ -263,7 +266,7 @@ public struct PublisherCore {
     // MARK: - Synchronous delivery
 
     /// The window sequence the next accepted message gets.
-    public var nextSequence: UInt64 { headSequence &+ UInt64(window.count) }
+    public var nextSequence: UInt64 { headSequence &+ UInt64(window.count &+ unstoredCount) }
 
     /// Whether a message accepted now would be sent at once as the only one in flight: connected, not
     /// backing off, nothing in the window or the spool. A driver whose sink stores synchronously may
@@ -272,7 +275,7 @@ public struct PublisherCore {
     /// trip leaves them, without building, appending and switching over the effects.
     @inline(__always)
     public func sendsAtOnce(at now: Instant) -> Bool {
-        isConnected && window.isEmpty && now >= holdUntil && (spool?.count ?? 0) == 0
+        isConnected && window.isEmpty && unstoredCount == 0 && now >= holdUntil && (spool?.count ?? 0) == 0
     }
 
     /// Records a message that was accepted, sent once and acknowledged in one step; only valid right
@@ -312,6 +315,63 @@ public struct PublisherCore {
         inFlight += 1
         if inFlight >= configuration.maxInFlight { windowLatched = true }
         return Delivery(sequence: headSequence &+ UInt64(window.count &- 1), message: message, attempt: 1)
+    }
+
+    // MARK: - Unstored deliveries
+
+    /// Messages `sendUnstored` accepted and sent that the window counts (sequences, bytes, in-flight
+    /// and buffered figures) but does not hold: they are the window's oldest, `headSequence` on.
+    public private(set) var unstoredCount = 0
+
+    /// `sendAtOnce` for a driver that keeps the message itself until it learns how writing it went:
+    /// the same checks and the same state and stats, but the window stores only the message's count
+    /// and `size` (no entry to build now and pop at the ack). Only while the window holds nothing
+    /// else and there is no spool; nil (and nothing changed) otherwise. Before any other input, the
+    /// driver hands the messages over (`storeUnstored`) or reports them all stored (`settleUnstored`).
+    @inline(__always)
+    public mutating func sendUnstored(size: Int, at now: Instant) -> UInt64? {
+        guard spool == nil, window.isEmpty, isConnected, now >= holdUntil, sendCursor == unstoredCount,
+            inFlight < configuration.maxInFlight, !windowLatched || inFlight <= configuration.resumeInFlight,
+            unstoredCount < configuration.memoryLimitMessages,
+            windowBytes + size <= configuration.memoryLimitBytes || unstoredCount == 0
+        else { return nil }
+        stats.published += 1
+        windowBytes += size
+        unstoredCount += 1
+        windowCount = unstoredCount
+        stats.buffered = unstoredCount
+        if stats.buffered > stats.bufferedMax { stats.bufferedMax = stats.buffered }
+        windowLatched = false
+        sendCursor += 1
+        stats.sent += 1
+        inFlight += 1
+        if inFlight >= configuration.maxInFlight { windowLatched = true }
+        return headSequence &+ UInt64(unstoredCount &- 1)
+    }
+
+    /// The unstored messages, in order, become ordinary window entries (sent once, un-acked), as
+    /// `sendAtOnce` would have left them.
+    public mutating func storeUnstored(_ messages: some Collection<OutboundMessage>, sentAt now: Instant) {
+        precondition(messages.count == unstoredCount && window.isEmpty, "the unstored messages, all of them")
+        for message in messages { window.append(Entry(message: message, sentAt: now, attempts: 1, acked: false)) }
+        unstoredCount = 0
+    }
+
+    /// The broker stored every unstored message: what `acknowledgedHead(from:count:at:)` does for them
+    /// (it always can: they are the window's oldest, all sent, nothing else waits, no spool).
+    @inline(__always)
+    public mutating func settleUnstored(at now: Instant) {
+        let count = unstoredCount
+        unstoredCount = 0
+        windowBytes = 0
+        headSequence &+= UInt64(count)
+        sendCursor = 0
+        inFlight = 0
+        stats.acked += count
+        consecutiveFailures = 0
+        windowCount = 0
+        stats.buffered = 0
+        if windowLatched, isConnected, now >= holdUntil { windowLatched = false }  // 0 in flight <= resumeInFlight
     }
 
     // MARK: - Accepting

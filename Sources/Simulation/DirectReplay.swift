@@ -112,6 +112,8 @@ public struct DirectReplay {
         var pending: [(at: Int64, work: Pending)] = []
         var effects: [StackEffect] = []
         var deliveries: [OutboundMessage] = []
+        /// Held deliveries whose write failed, in order, until the stack hears of them.
+        var failures: [(sequence: UInt64, error: SinkError)] = []
         var events: [TimedStackEvent] = []
         var acks: [UInt64] = []
         var ackFirst: UInt64 = 0
@@ -254,16 +256,50 @@ public struct DirectReplay {
         }
 
         /// The deliveries the stack held for the last frame (`StackConfiguration.holdsFrameDeliveries`),
-        /// carried out as their `.publish` effects would be.
+        /// carried out as their `.publish` effects would be: each written, a failed write reported
+        /// (writes never call the stack, so reporting after the frame's last write changes nothing),
+        /// the rest acked. When all were stored and are the batch's only acks, the stack settles them
+        /// in one step, its publisher core never having stored them.
         @inline(__always)
         mutating func writeFrameDeliveries(into sink: inout some MessageSink) {
-            var sequence = stack.takeFrameDeliveries(into: &deliveries)
-            var i = 0
-            while i < deliveries.count {
-                deliver(deliveries[i], sequence: sequence, into: &sink)
-                sequence &+= 1
-                i &+= 1
+            let first = stack.frameDeliveriesFirst
+            var published = 0
+            var payloadBytes = 0
+            var failed = failures
+            failures = []
+            // Read in place; the closure touches only locals (the stack is not copied, nor its array).
+            stack.frameDeliveries.withUnsafeBufferPointer { held in
+                var i = 0
+                while i < held.count {
+                    do throws(SinkError) {
+                        try sink.write(held[i])
+                        published &+= 1
+                        payloadBytes &+= held[i].payloadCount
+                    } catch {
+                        failed.append((first &+ UInt64(i), error))
+                    }
+                    i &+= 1
+                }
             }
+            result.published &+= published
+            result.payloadBytes &+= payloadBytes
+            if failed.isEmpty && !acksOneByOne && ackCount == 0 {
+                failures = failed
+                stack.settleFrameDeliveries(at: now)
+                return
+            }
+            // Acked in the batch like any delivery; failures reported in order.
+            _ = stack.takeFrameDeliveries(into: &deliveries)
+            var next = failed.startIndex
+            for i in 0..<deliveries.count {
+                let sequence = first &+ UInt64(i)
+                if next < failed.endIndex && failed[next].sequence == sequence { next += 1 } else { noteAck(sequence) }
+            }
+            for (sequence, error) in failed {
+                stack.brokerFailed(sequence: sequence, reason: .rejected("\(error)"), at: now)
+            }
+            failed.removeAll(keepingCapacity: true)
+            failures = failed
             while !deliveries.isEmpty { deliveries.removeLast() }
         }
 

@@ -46,11 +46,16 @@ public struct CollectorStack {
     /// Where in `effects` the frame's first delivery sent at once went.
     private var firstFrameDelivery: Int?
     /// With `StackConfiguration.holdsFrameDeliveries`: the messages the last frame sent at once, in
-    /// order, with window sequences `frameDeliveriesFirst`, `+ 1`, ... A driver takes them with
-    /// `takeFrameDeliveries(into:)` after the frame's effects and settles them as `.publish` effects
-    /// (write, then `brokerAcked` or `brokerFailed` per sequence).
+    /// order, with window sequences `frameDeliveriesFirst`, `+ 1`, ... After the frame's effects a
+    /// driver writes them (reading them here) and, when every write succeeded, calls
+    /// `settleFrameDeliveries(at:)`; otherwise it takes them with `takeFrameDeliveries(into:)` and
+    /// settles them as `.publish` effects (`brokerAcked` or `brokerFailed` per sequence). While
+    /// they are held, the publisher core usually only counts them (`PublisherCore.sendUnstored`).
     public private(set) var frameDeliveries: [OutboundMessage] = []
     public private(set) var frameDeliveriesFirst: UInt64 = 0
+    /// When the publisher core counts `frameDeliveries` without storing them
+    /// (`PublisherCore.sendUnstored`): the frame's instant, their send time once stored.
+    private var unstoredSentAt = Instant.zero
     /// The published book's levels, refilled for every book (swapped with the slot encoder's previous ones).
     var topBids: [BookLevel] = []
     var topAsks: [BookLevel] = []
@@ -88,6 +93,7 @@ public struct CollectorStack {
 
     /// Starts connecting.
     public mutating func start(at now: Instant) {
+        storeUnstoredDeliveries()
         publisher.handle(.connected, at: now, into: &publisherEffects)
         drainPublisher(at: now)
         runSupervisor(supervisor.start(at: now), at: now)
@@ -95,11 +101,13 @@ public struct CollectorStack {
 
     /// The websocket `id` is open.
     public mutating func connectionEstablished(_ id: ConnectionID, at now: Instant) {
+        storeUnstoredDeliveries()
         runSupervisor(supervisor.established(id, at: now), at: now)
     }
 
     /// The websocket `id` failed to open or was closed by the peer or the network.
     public mutating func connectionLost(_ id: ConnectionID, cause: DisconnectCause, at now: Instant) {
+        storeUnstoredDeliveries()
         let wasPrimary = supervisor.current == id
         dropConnection(id)
         runSupervisor(supervisor.lost(id, cause: cause, at: now), at: now)
@@ -108,6 +116,7 @@ public struct CollectorStack {
 
     /// A websocket ping control frame arrived; the pong goes out at once.
     public mutating func receivedPing(_ id: ConnectionID, payload: [UInt8], at now: Instant) {
+        storeUnstoredDeliveries()
         guard let c = connectionIndex(id) else { return }
         effects.append(.pong(id, payload))
         let out = connections[c].keepalive.received(.serverPing, at: now)
@@ -116,6 +125,7 @@ public struct CollectorStack {
 
     /// A websocket text frame arrived on `id`. The hot path.
     public mutating func receive(frame: UnsafeRawBufferPointer, on id: ConnectionID, at now: Instant) {
+        storeUnstoredDeliveries()
         guard let c = connectionIndex(id) else {
             counters.framesOnClosedConnections += 1
             return
@@ -128,9 +138,10 @@ public struct CollectorStack {
         adapter.parse(frame: frame, receivedAt: now, into: &outputs)
         // Outputs are moved out of the scratch array, not copied (a copy retains every array and
         // string in the event), and the array is left empty for the next frame.
+        // `removeLast`, not `popLast`: an optional of the ~280-byte output was one more copy.
         if outputs.count > 1 { outputs.reverse() }
-        while let output = outputs.popLast() {
-            handle(output, on: id, primary: primary, at: now)
+        while !outputs.isEmpty {
+            handle(outputs.removeLast(), on: id, primary: primary, at: now)
         }
         publishingAtOnce = false
         // Held deliveries go after every effect of the frame; core deliveries of the same frame come
@@ -148,6 +159,7 @@ public struct CollectorStack {
     /// Moves the held deliveries of the last frame into `buffer` (cleared first); returns the window
     /// sequence of the first.
     public mutating func takeFrameDeliveries(into buffer: inout [OutboundMessage]) -> UInt64 {
+        storeUnstoredDeliveries()
         if !buffer.isEmpty { buffer.removeAll(keepingCapacity: true) }
         swap(&buffer, &frameDeliveries)
         return frameDeliveriesFirst
@@ -157,6 +169,7 @@ public struct CollectorStack {
     /// `effects` (where `orderDeliveriesLast` puts them).
     @inline(never)
     private mutating func releaseFrameDeliveries() {
+        storeUnstoredDeliveries()
         if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
         var sequence = frameDeliveriesFirst
         for message in frameDeliveries {
@@ -170,8 +183,39 @@ public struct CollectorStack {
         frame.withUnsafeBytes { receive(frame: $0, on: id, at: now) }
     }
 
+    /// Every held delivery of the last frame was written and stored, in order: the same as
+    /// `takeFrameDeliveries` followed by `brokerAcked(from:count:at:)` for all of them. Usually the
+    /// publisher core only counted them (`PublisherCore.sendUnstored`), so nothing leaves its window.
+    public mutating func settleFrameDeliveries(at now: Instant) {
+        let count = frameDeliveries.count
+        guard count > 0 else { return }
+        if publisher.unstoredCount > 0 {
+            // What `brokerAcked(from:count:)` does when the core acks the window's head in one step.
+            publisher.settleUnstored(at: now)
+            brokerBreaker.recordSuccesses(count, at: now)
+            collectBrokerTransitions()
+            drainPublisher(at: now)
+        } else {
+            brokerAcked(from: frameDeliveriesFirst, count: count, at: now)
+        }
+        while !frameDeliveries.isEmpty { frameDeliveries.removeLast() }
+    }
+
+    /// Held deliveries the core only counted become its window entries: every input but
+    /// `settleFrameDeliveries` needs them there.
+    @inline(__always)
+    private mutating func storeUnstoredDeliveries() {
+        if publisher.unstoredCount > 0 { storeUnstored() }
+    }
+
+    @inline(never)
+    private mutating func storeUnstored() {
+        publisher.storeUnstored(frameDeliveries, sentAt: unstoredSentAt)
+    }
+
     /// A REST request finished with an HTTP response.
     public mutating func restCompleted(_ id: RequestID, response: RestResponse, at now: Instant) {
+        storeUnstoredDeliveries()
         guard let request = requests.removeValue(forKey: id) else { return }
         let outcome = fetcher.completed(id, response, at: now)
         handleRestOutcome(outcome, request: request, at: now)
@@ -181,6 +225,7 @@ public struct CollectorStack {
 
     /// A REST request failed without a response (timeout, connection error).
     public mutating func restFailed(_ id: RequestID, at now: Instant) {
+        storeUnstoredDeliveries()
         guard let request = requests.removeValue(forKey: id) else { return }
         handleRestOutcome(fetcher.failedTransport(id, at: now), request: request, at: now)
         collectFetcherTransitions(at: now)
@@ -189,6 +234,7 @@ public struct CollectorStack {
 
     /// The broker stored message `sequence` (or had it already, `duplicate`).
     public mutating func brokerAcked(sequence: UInt64, duplicate: Bool, at now: Instant) {
+        storeUnstoredDeliveries()
         acknowledge(sequence, duplicate: duplicate, at: now)
         drainPublisher(at: now)
     }
@@ -197,6 +243,7 @@ public struct CollectorStack {
     /// with the publisher's effects collected once unless an ack gives some (then they are collected
     /// right away, as one by one would). A driver that settles a batch of deliveries at once uses it.
     public mutating func brokerAcked(sequences: [UInt64], duplicate: Bool = false, at now: Instant) {
+        storeUnstoredDeliveries()
         for sequence in sequences {
             acknowledge(sequence, duplicate: duplicate, at: now)
             if !publisherEffects.isEmpty { drainPublisher(at: now) }
@@ -209,6 +256,7 @@ public struct CollectorStack {
     /// The broker stored messages `first`, `first + 1`, ... (`count` of them), in this order: the same
     /// as `brokerAcked(sequences:)` with those sequences, without the driver building the array.
     public mutating func brokerAcked(from first: UInt64, count: Int, at now: Instant) {
+        storeUnstoredDeliveries()
         // The usual case (the window's oldest messages, nothing waiting) in one step.
         if publisher.acknowledgedHead(from: first, count: count, at: now) {
             brokerBreaker.recordSuccesses(count, at: now)
@@ -234,6 +282,7 @@ public struct CollectorStack {
 
     /// Publishing message `sequence` failed; it and later ones will be resent with the same ids.
     public mutating func brokerFailed(sequence: UInt64, reason: PublisherCore.FailureReason, at now: Instant) {
+        storeUnstoredDeliveries()
         brokerBreaker.recordFailure(at: now)
         collectBrokerTransitions()
         publisher.handle(.failed(sequence: sequence, reason: reason), at: now, into: &publisherEffects)
@@ -242,12 +291,14 @@ public struct CollectorStack {
 
     /// The broker connection went up or down.
     public mutating func brokerConnectivity(up: Bool, at now: Instant) {
+        storeUnstoredDeliveries()
         publisher.handle(up ? .connected : .disconnected, at: now, into: &publisherEffects)
         drainPublisher(at: now)
     }
 
     /// Time passed: run whatever deadline is due.
     public mutating func tick(at now: Instant) {
+        storeUnstoredDeliveries()
         runSupervisor(supervisor.tick(at: now), at: now)
         var c = 0
         while c < connections.count {
@@ -343,17 +394,15 @@ public struct CollectorStack {
 
     @inline(__always)
     private mutating func handle(_ output: consuming AdapterOutput, on id: ConnectionID, primary: Bool, at now: Instant) {
+        // One match on both levels: matching the event, then its case, copied the event once more.
         switch consume output {
+        case .event(.book(let update)):
+            applyBook(update, at: now)
         case .event(let event):
-            switch consume event {
-            case .book(let update):
-                applyBook(update, at: now)
-            case let other:
-                // Encoded from the event itself: a `PublishableEvent` made of it moved it again.
-                if primary, let message = publisher.encode(other) {
-                    counters.eventsPublished += 1
-                    publish(message, at: now)
-                }
+            // Encoded from the event itself: a `PublishableEvent` made of it moved it again.
+            if primary, let message = publisher.encode(event) {
+                counters.eventsPublished += 1
+                publish(message, at: now)
             }
         case .subscribed:
             counters.subscribeAcks += 1
@@ -465,16 +514,33 @@ public struct CollectorStack {
     /// a core effect converted later; `orderDeliveriesLast` then restores the order the conversion
     /// gives (other effects of the frame first, then its deliveries).
     mutating func publish(_ message: OutboundMessage, at now: Instant) {
-        if publishingAtOnce && publisherEffects.isEmpty, let delivery = publisher.sendAtOnce(message, at: now) {
+        if publishingAtOnce && publisherEffects.isEmpty {
             if configuration.holdsFrameDeliveries {
-                if frameDeliveries.isEmpty { frameDeliveriesFirst = delivery.sequence }
-                frameDeliveries.append(delivery.message)
+                // The core counts the message and the stack holds it: no window entry until an input
+                // needs one (`storeUnstoredDeliveries`); usually `settleFrameDeliveries` comes first.
+                if frameDeliveries.count == publisher.unstoredCount,
+                    let sequence = publisher.sendUnstored(size: message.size, at: now)
+                {
+                    if frameDeliveries.isEmpty {
+                        frameDeliveriesFirst = sequence
+                        unstoredSentAt = now
+                    }
+                    frameDeliveries.append(message)
+                    return
+                }
+                storeUnstoredDeliveries()
+                if let delivery = publisher.sendAtOnce(message, at: now) {
+                    if frameDeliveries.isEmpty { frameDeliveriesFirst = delivery.sequence }
+                    frameDeliveries.append(delivery.message)
+                    return
+                }
+            } else if let delivery = publisher.sendAtOnce(message, at: now) {
+                if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
+                effects.append(.publish(delivery))
                 return
             }
-            if firstFrameDelivery == nil { firstFrameDelivery = effects.count }
-            effects.append(.publish(delivery))
-            return
         }
+        storeUnstoredDeliveries()
         publisher.handle(.publishEncoded(message), at: now, into: &publisherEffects)
     }
 

@@ -28,7 +28,9 @@ public struct StackConfiguration {
     /// With `publishesAtOnce`, the messages a frame sends at once stay in `CollectorStack.frameDeliveries`
     /// instead of becoming `.publish` effects, for a driver with a synchronous sink that writes them
     /// after carrying out the frame's effects (where those `.publish` effects would have been): no
-    /// effect is built, copied and destroyed per message. Off by default: other drivers see effects only.
+    /// effect is built, copied and destroyed per message, and when all were written,
+    /// `CollectorStack.settleFrameDeliveries(at:)` acks them without the publisher core ever storing
+    /// them in its window. Off by default: other drivers see effects only.
     public var holdsFrameDeliveries = false
 
     public init(
