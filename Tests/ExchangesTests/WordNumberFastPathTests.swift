@@ -114,6 +114,45 @@ struct WordNumberFastPathTests {
         }
     }
 
+    /// A number read where it sits after other bytes must read as it does at the start of a buffer, the
+    /// position and error offsets moved by as much, near the end of the buffer (`nearEnd`'s padded copy)
+    /// or not.
+    @Test func readersAnswerTheSameAfterAnyPrefix() {
+        var random = SeededRandom(seed: 74)
+        func read(_ text: [UInt8], from start: Int, _ reader: Int) -> (FixedDecimal??, Int, FrameError?) {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
+            defer { buffer.deallocate() }
+            text.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            var s = JSONScanner(UnsafeRawBufferPointer(buffer), position: start)
+            do throws(FrameError) {
+                let value: FixedDecimal?
+                switch reader {
+                case 0: value = try s.decimalValue("x")
+                case 1: value = try s.optionalDecimalValue("x")
+                case 2: value = FixedDecimal(mantissa: try s.int64Value("x"), scale: 0)
+                default: value = try s.optionalInt64Value("x").map { FixedDecimal(mantissa: $0, scale: 0) }
+                }
+                return (.some(value), s.position &- start, nil)
+            } catch {
+                return (nil, 0, error)
+            }
+        }
+        var nearEnd = 0
+        for text in Self.samples(seed: 75, count: 40_000) {
+            let head = Array("[\"1.5\",{\"a\":\"bc\"},0,\"x\":\"12\",".utf8.prefix(Int(random.next() % 30)))
+            let k = head.count
+            let prefixed = head + text
+            let reader = Int(random.next() % 4)
+            let plain = read(text, from: 0, reader)
+            let moved = read(prefixed, from: k, reader)
+            var shifted = plain.2
+            shifted?.offset += k
+            #expect(moved.0 == plain.0 && moved.1 == plain.1 && moved.2 == shifted, "\(String(decoding: prefixed, as: UTF8.self))")
+            if prefixed.count >= 24 && text.count < 18 { nearEnd += 1 }
+        }
+        #expect(nearEnd > 5_000)
+    }
+
     @Test func smallPowersOfTen() {
         var p: UInt64 = 1
         for k in 0...7 {
