@@ -1,283 +1,274 @@
 import Model
 
-/// The text of a book's last OKX checksum and where each level's `price:size` sits in it, so the next
-/// checksum copies the levels that did not change instead of formatting their decimals again.
+/// A book's last OKX checksum kept as its top 25 levels a side, each with the CRC-32 piece of its
+/// `:price:size` text, so the next checksum formats only the levels a delta changed or brought into
+/// the top 25, and combines the pieces' registers (`CRC32.alternatingPieces`) without building the text.
 ///
 /// Why: legacy OKX books carry a checksum on every message, over the top 25 levels a side (about
-/// 1 KB of text), while a message changes a few levels; formatting 100 decimals per message was most
-/// of an OKX replay's book work. Only a level with identical bits (price and size mantissa and
-/// scale, hence identical text) is copied, so what came before changes speed, never the checksum.
+/// 1 KB of text), while a message changes a few levels. Copying the unchanged levels' text and
+/// reading all of it again was still most of an OKX replay's book work. A level's piece depends
+/// only on its own text (price and size exactly as received), never on where it stands, so ranks
+/// shifting by an insert or a removal cost nothing but moving the small arrays.
 struct OKXChecksumText: Sendable {
-    /// The last checksum's text, `bid1price:bid1size:ask1price:ask1size:...`, in its first `length` bytes.
-    var bytes: [UInt8] = []
-    var length = 0
     var bids = Side()
     var asks = Side()
-    /// The text being built (only ever grown, so steady state allocates nothing), swapped with `bytes`.
-    var next: [UInt8] = []
-    /// The book revision (`OrderBook.revision`) the last text describes; `.max` for none.
+    /// The book revision (`OrderBook.revision`) the levels describe; `.max` for none.
     var revision: UInt64 = .max
+    /// Sides taken from the ladder whole because following a delta disagreed with it (tests expect 0).
+    var disagreements = 0
 
     struct Side: Sendable {
-        /// The levels that entered the last checksum, best first, and where each one's `price:size`
-        /// starts and ends in `bytes`.
+        /// The side's best levels as the checksum last saw them, best first: the first `count`
+        /// entries (at most 25) of arrays allocated once at 25.
         var levels: [BookLevel] = []
-        var starts: [Int32] = []
-        var ends: [Int32] = []
-        /// Scratch for the next checksum (the place arrays are only ever grown).
-        var nextLevels: [BookLevel] = []
-        var nextStarts: [Int32] = []
-        var nextEnds: [Int32] = []
-        /// With a known delta: bit r set when new rank r's price is one the delta touched (formatted),
-        /// bit r of `touchedOld` when old rank r's was (never copied). All ones: no delta, compare.
-        var touchedNew: UInt64 = .max
-        var touchedOld: UInt64 = 0
+        /// `CRC32.piece` of each level's `:price:size`, in the same order.
+        var pieces: [UInt64] = []
+        var count = 0
     }
 
-    /// The checksum `OKXChecksum.compute(book)` gives, from text mostly copied out of the last one.
+    /// The checksum `OKXChecksum.compute(book)` gives.
     mutating func checksum(_ book: OrderBook) -> Int32 {
         checksum(bids: book.bidLadder, asks: book.askLadder)
     }
 
     /// The same from the book's two ladders: a book computes its own checksum with this, reading its
     /// ladders while its text is written (two stored properties, no overlap), where passing the whole
-    /// book meant moving the text out and back (an empty text built and destroyed per message).
+    /// book meant moving the text out and back.
     mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder) -> Int32 {
         checksum(bids: bidLadder, asks: askLadder, delta: nil)
     }
 
-    /// The same, where `delta`, when given, is the one delta that moved the book from the last text's
-    /// levels to the ladders' (the caller checks revisions): then a level whose price the delta did not
-    /// touch is known to be the last text's next untouched level, copied without comparing; only the
-    /// delta's levels and levels entering the top 25 from below are formatted.
+    /// The same, where `delta`, when given, is the one delta that moved the book from the levels
+    /// kept here to the ladders' (the caller checks revisions): each side then applies the delta to
+    /// its kept levels as the book did, formats only what changed, and takes levels entering the top
+    /// 25 from the ladder. A side whose result disagrees with its ladder at either end (it never
+    /// should) is taken from the ladder whole, as without a delta.
     mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder, delta: BookUpdate?) -> Int32 {
-        // The caller sets the revision this text describes once it is written; unknown until then.
+        // The caller sets the revision these levels describe once the checksum is done.
         revision = .max
-        bidLadder.top(OKXChecksum.depth, into: &bids.nextLevels)
-        askLadder.top(OKXChecksum.depth, into: &asks.nextLevels)
-        if let delta, !bytes.isEmpty {
-            bids.markTouched(by: delta.bids, isBid: true)
-            asks.markTouched(by: delta.asks, isBid: false)
+        if let delta {
+            if !bids.follow(delta.bids, isBid: true, ladder: bidLadder) {
+                disagreements &+= 1
+                bids.rebuild(from: bidLadder)
+            }
+            if !asks.follow(delta.asks, isBid: false, ladder: askLadder) {
+                disagreements &+= 1
+                asks.rebuild(from: askLadder)
+            }
         } else {
-            bids.touchedNew = .max
-            asks.touchedNew = .max
+            bids.rebuild(from: bidLadder)
+            asks.rebuild(from: askLadder)
         }
-        let room = 2 * FixedDecimal.maxTextLength + 2
-        let levelCount = bids.nextLevels.count + asks.nextLevels.count
-        if next.count < levelCount * room { next = [UInt8](repeating: 0, count: levelCount * room) }
-        bids.makeRoom()
-        asks.makeRoom()
-        let written = next.withUnsafeMutableBufferPointer { out in
-            bytes.withUnsafeBufferPointer { previous in
-                bids.pointers { bids in
-                    asks.pointers { asks in
-                        Self.write(into: out.baseAddress!, from: previous.baseAddress, bids: bids, asks: asks)
-                    }
-                }
+        let crc = bids.pieces.withUnsafeBufferPointer { bidPieces in
+            asks.pieces.withUnsafeBufferPointer { askPieces in
+                CRC32.alternatingPieces(
+                    UnsafeBufferPointer(rebasing: bidPieces.prefix(bids.count)),
+                    UnsafeBufferPointer(rebasing: askPieces.prefix(asks.count)),
+                    droppingFirstByte: UInt8(ascii: ":"))
             }
         }
-        swap(&bytes, &next)
-        length = written
-        swap(&bids.levels, &bids.nextLevels)
-        swap(&bids.starts, &bids.nextStarts)
-        swap(&bids.ends, &bids.nextEnds)
-        swap(&asks.levels, &asks.nextLevels)
-        swap(&asks.starts, &asks.nextStarts)
-        swap(&asks.ends, &asks.nextEnds)
-        let crc = bytes.withUnsafeBytes { CRC32.updateSliced(0, UnsafeRawBufferPointer(rebasing: $0.prefix(written))) }
         return Int32(bitPattern: crc)
     }
 
-    /// One side's arrays as pointers for the writer.
-    struct SidePointers {
-        var old: UnsafeBufferPointer<BookLevel>
-        var oldStarts: UnsafePointer<Int32>
-        var oldEnds: UnsafePointer<Int32>
-        var new: UnsafeBufferPointer<BookLevel>
-        var newStarts: UnsafeMutablePointer<Int32>
-        var newEnds: UnsafeMutablePointer<Int32>
-        var touchedNew: UInt64
-        var touchedOld: UInt64
-        /// The merge walk's position in `old`.
-        var cursor = 0
-    }
-
-    /// Writes the interleaved text at `out` and returns its length; `previous` is the last text.
-    static func write(
-        into out: UnsafeMutablePointer<UInt8>, from previous: UnsafePointer<UInt8>?, bids: SidePointers, asks: SidePointers
-    ) -> Int {
-        var bids = bids
-        var asks = asks
-        var n = 0
-        let longest = Swift.max(bids.new.count, asks.new.count)
-        if let previous, bids.touchedNew != .max {
-            for rank in 0..<longest {
-                if rank < bids.new.count { knownLevel(rank, &bids, out, &n, previous) }
-                if rank < asks.new.count { knownLevel(rank, &asks, out, &n, previous) }
-            }
-            return n
+    /// The checksum text the kept levels stand for (`OKXChecksum.checksumText` of the book they were
+    /// taken from); for tests and diagnostics.
+    var text: String {
+        var parts: [String] = []
+        for rank in 0..<Swift.max(bids.count, asks.count) {
+            if rank < bids.count { parts += [bids.levels[rank].price.description, bids.levels[rank].size.description] }
+            if rank < asks.count { parts += [asks.levels[rank].price.description, asks.levels[rank].size.description] }
         }
-        for rank in 0..<longest {
-            if rank < bids.new.count { level(rank, isBid: true, &bids, out, &n, previous) }
-            if rank < asks.new.count { level(rank, isBid: false, &asks, out, &n, previous) }
-        }
-        return n
-    }
-
-    /// Level `rank` when the delta is known: an untouched price is the last text's next untouched
-    /// level (the delta kept the order of the rest), so its text is copied without a comparison; a
-    /// touched one, or one that entered from below the last top 25, is formatted.
-    @inline(__always)
-    static func knownLevel(
-        _ rank: Int, _ side: inout SidePointers, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int,
-        _ previous: UnsafePointer<UInt8>
-    ) {
-        if n > 0 {
-            out[n] = UInt8(ascii: ":")
-            n &+= 1
-        }
-        side.newStarts[rank] = Int32(truncatingIfNeeded: n)
-        var cursor = side.cursor
-        while cursor < side.old.count && side.touchedOld & (1 &<< UInt64(truncatingIfNeeded: cursor)) != 0 {
-            cursor &+= 1
-        }
-        if side.touchedNew & (1 &<< UInt64(truncatingIfNeeded: rank)) == 0 && cursor < side.old.count {
-            let from = Int(side.oldStarts[cursor])
-            let count = Int(side.oldEnds[cursor]) &- from
-            copyLevelText(from: previous + from, to: out + n, count: count)
-            n &+= count
-            side.cursor = cursor &+ 1
-        } else {
-            side.cursor = cursor
-            n &+= formatLevel(side.new[rank], into: out + n)
-        }
-        side.newEnds[rank] = Int32(truncatingIfNeeded: n)
-    }
-
-    /// A level's `price:size`, out of line so the copying path stays small; returns its length.
-    @inline(never)
-    static func formatLevel(_ level: BookLevel, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var n = level.price.writeText(into: out)
-        out[n] = UInt8(ascii: ":")
-        n &+= 1
-        return n &+ level.size.writeText(into: out + n)
-    }
-
-    /// Level `rank`'s `price:size` (after a `:` unless it is the first text), copied from the last
-    /// text when it held the same level.
-    @inline(__always)
-    static func level(
-        _ rank: Int, isBid: Bool, _ side: inout SidePointers, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int,
-        _ previous: UnsafePointer<UInt8>?
-    ) {
-        let level = side.new[rank]
-        if n > 0 {
-            out[n] = UInt8(ascii: ":")
-            n &+= 1
-        }
-        side.newStarts[rank] = Int32(truncatingIfNeeded: n)
-        let old = side.old
-        // Levels better than this one are gone; the first not better is the candidate.
-        while side.cursor < old.count
-            && (isBid ? level.price < old[side.cursor].price : old[side.cursor].price < level.price)
-        {
-            side.cursor &+= 1
-        }
-        if let previous, side.cursor < old.count {
-            let candidate = old[side.cursor]
-            if candidate.price.mantissa == level.price.mantissa && candidate.size.mantissa == level.size.mantissa
-                && candidate.price.scale == level.price.scale && candidate.size.scale == level.size.scale
-            {
-                let from = Int(side.oldStarts[side.cursor])
-                let count = Int(side.oldEnds[side.cursor]) &- from
-                copyLevelText(from: previous + from, to: out + n, count: count)
-                n &+= count
-                side.newEnds[rank] = Int32(truncatingIfNeeded: n)
-                side.cursor &+= 1
-                return
-            }
-        }
-        n &+= level.price.writeText(into: out + n)
-        out[n] = UInt8(ascii: ":")
-        n &+= 1
-        n &+= level.size.writeText(into: out + n)
-        side.newEnds[rank] = Int32(truncatingIfNeeded: n)
-    }
-}
-
-extension OKXChecksumText {
-    /// A level's `price:size` is rarely over 32 bytes: two unaligned 16-byte moves instead of a
-    /// `memcpy` call per level. Safe to over-read and over-write: every level has `room` (46) bytes
-    /// reserved in both texts, and a level's text starts at most one byte into its share.
-    @inline(__always)
-    static func copyLevelText(from source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
-        let from = UnsafeRawPointer(source)
-        let to = UnsafeMutableRawPointer(destination)
-        to.storeBytes(of: from.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
-        to.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self), toByteOffset: 16,
-                      as: SIMD16<UInt8>.self)
-        if count > 32 { (destination + 32).update(from: source + 32, count: count &- 32) }
+        return parts.joined(separator: ":")
     }
 }
 
 extension OKXChecksumText.Side {
-    /// Sets `touchedNew` and `touchedOld` from the delta's levels on this side (value equality of
-    /// prices, as the book keys them: "1000.0" replaces "1000"). Both level lists are best first.
-    mutating func markTouched(by changes: [BookLevel], isBid: Bool) {
-        var new: UInt64 = 0
-        var old: UInt64 = 0
-        for change in changes {
-            if let rank = Self.rank(of: change.price, in: nextLevels, isBid: isBid) { new |= 1 &<< UInt64(rank) }
-            if let rank = Self.rank(of: change.price, in: levels, isBid: isBid) { old |= 1 &<< UInt64(rank) }
-        }
-        touchedNew = new
-        touchedOld = old
+    /// The CRC piece (`CRC32.piece`) of `level`'s `:price:size`, computed from the digits without
+    /// writing the text: the CRC is linear, so a text's register is the sum over its bytes of the
+    /// register of that byte followed by as many zero bytes as follow it, and the digits come out
+    /// right to left, each one's distance from the end known. Out of line: the paths that move
+    /// levels stay small.
+    @inline(never)
+    static func piece(of level: BookLevel, _ registers: UnsafePointer<UInt32>) -> UInt64 {
+        // Rows of 16 per distance from the end, indexed by byte - 45 ("-" "." "0"..."9" ":").
+        var row = registers - 45
+        var register = decimalRegister(level.size, &row)
+        register ^= row[Int(UInt8(ascii: ":"))]
+        row += 16
+        register ^= decimalRegister(level.price, &row)
+        register ^= row[Int(UInt8(ascii: ":"))]
+        row += 16
+        let length = (row - (registers - 45)) / 16
+        return UInt64(register) | UInt64(truncatingIfNeeded: length) << 32
     }
 
-    /// The rank of the level at `price` in a best-first list (at most 25 levels), or nil.
-    static func rank(of price: FixedDecimal, in levels: [BookLevel], isBid: Bool) -> Int? {
-        var low = 0
-        var high = levels.count
-        while low < high {
-            let middle = (low &+ high) >> 1
-            let other = levels[middle].price
-            if other == price { return middle }
-            if isBid ? price < other : other < price {
-                low = middle &+ 1
-            } else {
-                high = middle
+    /// The register of `value`'s text (as `FixedDecimal.writeText` writes it) when `row` is the row of
+    /// its last byte's distance from the end; `row` moves past its first byte.
+    @inline(__always)
+    static func decimalRegister(_ value: FixedDecimal, _ row: inout UnsafePointer<UInt32>) -> UInt32 {
+        var m = value.mantissa.magnitude
+        var register: UInt32 = 0
+        var at = row
+        var fraction = Int(value.scale)
+        if fraction > 0 {
+            repeat {
+                let q = m / 10
+                register ^= at[48 &+ Int(truncatingIfNeeded: m &- q &* 10)]
+                at += 16
+                m = q
+                fraction &-= 1
+            } while fraction > 0
+            register ^= at[Int(UInt8(ascii: "."))]
+            at += 16
+        }
+        // At least one integer digit ("0.005").
+        repeat {
+            let q = m / 10
+            register ^= at[48 &+ Int(truncatingIfNeeded: m &- q &* 10)]
+            at += 16
+            m = q
+        } while m > 0
+        if value.mantissa < 0 {
+            register ^= at[Int(UInt8(ascii: "-"))]
+            at += 16
+        }
+        row = at
+        return register
+    }
+
+    /// The longest `:price:size`.
+    static let maxPieceLength = 2 * FixedDecimal.maxTextLength + 2
+
+    /// Row k, entry b - 45: the raw CRC register (`CRC32.piece`) of byte b followed by k zero bytes,
+    /// for the bytes of a level's text ("-" 45 to ":" 58) and k up to a piece's length.
+    static let positionRegisters: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: maxPieceLength * 16)
+        var bytes = [UInt8](repeating: 0, count: maxPieceLength)
+        for k in 0..<maxPieceLength {
+            for b in 45...58 {
+                bytes[0] = UInt8(b)
+                let piece = bytes.withUnsafeBufferPointer { CRC32.piece($0.baseAddress!, count: k &+ 1) }
+                table[k * 16 + b - 45] = UInt32(truncatingIfNeeded: piece)
             }
         }
-        return nil
-    }
+        return table
+    }()
 
-    mutating func makeRoom() {
-        if nextStarts.count < nextLevels.count {
-            nextStarts = [Int32](repeating: 0, count: nextLevels.count)
-            nextEnds = nextStarts
+    /// The side's top 25 taken from the ladder, every level formatted.
+    mutating func rebuild(from ladder: PriceLadder) {
+        let depth = OKXChecksum.depth
+        if levels.count < depth {
+            levels = [BookLevel](repeating: BookLevel(price: .zero, size: .zero), count: depth)
+            pieces = [UInt64](repeating: 0, count: depth)
         }
-    }
-
-    /// The side's arrays as pointers for the writer, which fills `nextStarts` and `nextEnds`.
-    mutating func pointers<R>(_ body: (OKXChecksumText.SidePointers) -> R) -> R {
-        levels.withUnsafeBufferPointer { old in
-            starts.withUnsafeBufferPointer { oldStarts in
-                ends.withUnsafeBufferPointer { oldEnds in
-                    nextLevels.withUnsafeBufferPointer { new in
-                        nextStarts.withUnsafeMutableBufferPointer { newStarts in
-                            nextEnds.withUnsafeMutableBufferPointer { newEnds in
-                                // An empty old side has no place to read: any valid pointer stands in.
-                                let none = UnsafePointer(newStarts.baseAddress ?? UnsafeMutablePointer(bitPattern: 4)!)
-                                return body(.init(
-                                    old: old, oldStarts: oldStarts.baseAddress ?? none, oldEnds: oldEnds.baseAddress ?? none,
-                                    new: new, newStarts: newStarts.baseAddress ?? UnsafeMutablePointer(mutating: none),
-                                    newEnds: newEnds.baseAddress ?? UnsafeMutablePointer(mutating: none),
-                                    touchedNew: touchedNew, touchedOld: touchedOld))
-                            }
-                        }
+        var n = 0
+        levels.withUnsafeMutableBufferPointer { kept in
+            pieces.withUnsafeMutableBufferPointer { keptPieces in
+                Self.positionRegisters.withUnsafeBufferPointer { registers in
+                    ladder.forEachBestFirst(limit: depth) { level in
+                        kept[n] = level
+                        keptPieces[n] = Self.piece(of: level, registers.baseAddress!)
+                        n &+= 1
+                        return true
                     }
                 }
             }
         }
+        count = n
+    }
+
+    /// Applies one delta's changes on this side to the kept levels as `OrderBook.apply` does to the
+    /// ladder (prices compared by value, a zero size removes, the last change of a price wins), then
+    /// takes the levels that entered the top 25 from below from the ladder, which already holds the
+    /// delta. Changes below the kept levels are left out: the kept levels stay the ladder's best
+    /// levels (a prefix of it), and whatever lies below them is read from the ladder at the end.
+    /// Returns false, with the kept levels unusable, when the result disagrees with the ladder at
+    /// either end or in count.
+    mutating func follow(_ changes: [BookLevel], isBid: Bool, ladder: PriceLadder) -> Bool {
+        if levels.count < OKXChecksum.depth { return false }
+        var n = count
+        let agrees = levels.withUnsafeMutableBufferPointer { kept in
+            pieces.withUnsafeMutableBufferPointer { keptPieces in
+                Self.positionRegisters.withUnsafeBufferPointer { registers in
+                    Self.follow(
+                        changes, isBid: isBid, ladder: ladder, kept: kept.baseAddress!, pieces: keptPieces.baseAddress!,
+                        count: &n, registers: registers.baseAddress!)
+                }
+            }
+        }
+        count = n
+        return agrees
+    }
+
+    /// `follow` on the arrays' storage (room for 25 levels); `n` is the count kept.
+    @inline(__always)
+    static func follow(
+        _ changes: [BookLevel], isBid: Bool, ladder: PriceLadder, kept: UnsafeMutablePointer<BookLevel>,
+        pieces: UnsafeMutablePointer<UInt64>, count n: inout Int, registers: UnsafePointer<UInt32>
+    ) -> Bool {
+        let depth = OKXChecksum.depth
+        for change in changes {
+            let price = change.price
+            // The first kept level not better than the change's price.
+            var low = 0
+            var high = n
+            while low < high {
+                let middle = (low &+ high) &>> 1
+                let other = kept[middle].price
+                if isBid ? price < other : other < price {
+                    low = middle &+ 1
+                } else {
+                    high = middle
+                }
+            }
+            guard low < n else { continue }  // below the kept levels
+            let removes = change.size.mantissa == 0
+            if kept[low].price == price {
+                if removes {
+                    move(kept, pieces, from: low &+ 1, count: n &- low &- 1, by: -1)
+                    n &-= 1
+                } else {
+                    kept[low] = change
+                    pieces[low] = piece(of: change, registers)
+                }
+            } else if !removes {
+                // A new level among the kept ones; at 25 the worst one drops out.
+                let staying = Swift.min(n, depth &- 1)
+                move(kept, pieces, from: low, count: staying &- low, by: 1)
+                kept[low] = change
+                pieces[low] = piece(of: change, registers)
+                n = staying &+ 1
+            }
+        }
+        let wanted = Swift.min(depth, ladder.count)
+        if n > wanted { return false }
+        while n < wanted {
+            guard let level = ladder.level(rank: n) else { return false }
+            kept[n] = level
+            pieces[n] = piece(of: level, registers)
+            n &+= 1
+        }
+        guard n > 0 else { return true }
+        guard let best = ladder.bestLevel, let worst = ladder.level(rank: n &- 1) else { return false }
+        return sameBits(kept[0], best) && sameBits(kept[n &- 1], worst)
+    }
+
+    /// Moves `count` kept levels and their pieces starting at `start` by `offset` places (overlapping).
+    @inline(__always)
+    static func move(
+        _ kept: UnsafeMutablePointer<BookLevel>, _ pieces: UnsafeMutablePointer<UInt64>, from start: Int, count: Int, by offset: Int
+    ) {
+        guard count > 0 else { return }
+        UnsafeMutableRawPointer(kept + (start &+ offset)).copyMemory(
+            from: kept + start, byteCount: count &* MemoryLayout<BookLevel>.stride)
+        UnsafeMutableRawPointer(pieces + (start &+ offset)).copyMemory(
+            from: pieces + start, byteCount: count &* MemoryLayout<UInt64>.stride)
+    }
+
+    /// Identical text: the same mantissas and scales.
+    @inline(__always)
+    static func sameBits(_ a: BookLevel, _ b: BookLevel) -> Bool {
+        a.price.mantissa == b.price.mantissa && a.price.scale == b.price.scale && a.size.mantissa == b.size.mantissa
+            && a.size.scale == b.size.scale
     }
 }
