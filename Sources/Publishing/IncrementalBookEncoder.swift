@@ -14,21 +14,25 @@ public struct IncrementalBookEncoder: Sendable {
     public let encoder: MessageEncoder
     /// The previous message's bytes, which the level runs are copied from.
     private var previous: [UInt8] = []
-    /// Where a message is written before it is copied into its own array (grown, never shrunk).
-    private var scratch: [UInt8] = []
+    /// The message before that: the next message is written into its storage, which the sink has
+    /// let go of by then in a replay (else `removeAll(keepingCapacity:)` gives new storage).
+    private var spare: [UInt8] = []
     private var bids = Side()
     private var asks = Side()
     /// Bounds arrays of the side before last, reused for the next message's.
     private var spareBidBounds: [Int32] = []
     private var spareAskBounds: [Int32] = []
-    /// The instrument `subject` and `identity` were written for, and the bits of its strings.
+    /// The instrument `fixedBytes` were written for, and the bits of its strings.
     private var cachedInstrument: Instrument?
     private var cachedKey = CachingMessageEncoder.Key()
-    private var subject: [UInt8] = []
-    /// The payload from its opening brace through `"data_type":"orderbook"`.
-    private var identity: [UInt8] = []
-    /// What `MessageId` writes before a sequenced book's sequence, if it writes the sequence last.
-    private var idPrefix: [UInt8] = []
+    /// The instrument's fixed bytes in one array (one borrow a message instead of three): the
+    /// subject; what `MessageId` writes before a sequenced book's sequence; the payload from its
+    /// opening brace through `"data_type":"orderbook"`. `subjectEnd` and `idPrefixEnd` split them.
+    private var fixedBytes: [UInt8] = []
+    private var subjectEnd = 0
+    private var idPrefixEnd = 0
+    /// The UTF-8 length of the instrument's names, for `MessageEncoder.orderbookCapacity`.
+    private var nameBytes = 0
     /// Levels the last `encode` copied rather than formatted (both sides).
     public private(set) var lastCopiedLevels = 0
     /// The last second's text, handed from one message's writer to the next.
@@ -103,14 +107,25 @@ public struct IncrementalBookEncoder: Sendable {
     ) -> OutboundMessage? {
         guard lastRevision == base, !previous.isEmpty, hasCachedFields(for: instrument) else { return nil }
         let depth = encoder.configuration.orderbookDepth
-        guard bidEdits.merge(bidChanges, into: bids, isBid: true, depth: depth, sideCount: bidCount),
-            askEdits.merge(askChanges, into: asks, isBid: false, depth: depth, sideCount: askCount)
-        else { return nil }
-        // Moved out for the write, so the closure reads them while `self` is being mutated.
+        // The state's arrays are moved into locals for the work (and back): read through `self`
+        // while `self` is being mutated, each was retained and released around every use.
         var bidSide = SideEdits()
         var askSide = SideEdits()
         swap(&bidSide, &bidEdits)
         swap(&askSide, &askEdits)
+        var oldBids = Side()
+        var oldAsks = Side()
+        swap(&oldBids, &bids)
+        swap(&oldAsks, &asks)
+        let merged = bidSide.merge(bidChanges, into: oldBids, isBid: true, depth: depth, sideCount: bidCount)
+            && askSide.merge(askChanges, into: oldAsks, isBid: false, depth: depth, sideCount: askCount)
+        swap(&oldBids, &bids)
+        swap(&oldAsks, &asks)
+        guard merged else {
+            swap(&bidSide, &bidEdits)
+            swap(&askSide, &askEdits)
+            return nil
+        }
         let message = bidSide.segments.withUnsafeBufferPointer { bidSegments in
             askSide.segments.withUnsafeBufferPointer { askSegments in
                 encode(
@@ -167,20 +182,31 @@ public struct IncrementalBookEncoder: Sendable {
         swap(&askBounds, &spareAskBounds)
         Self.makeRoom(&bidBounds, for: Swift.min(bidCount, depth))
         Self.makeRoom(&askBounds, for: Swift.min(askCount, depth))
-        // A sequenced id is the cached prefix and the sequence; an unsequenced one goes through `MessageId`.
-        let idEvent: PublishableEvent? = sequence != 0 ? nil : .orderbook(
-            OrderbookView(instrument: instrument, bids: [], asks: [], sequence: sequence, exchangeTime: exchangeTime, receiveTime: receiveTime))
-        let capacity = encoder.orderbookCapacity(instrument, bidCount: bidCount, askCount: askCount)
+        let capacity = encoder.orderbookCapacity(nameBytes: nameBytes, bidCount: bidCount, askCount: askCount)
+        let subjectEnd = self.subjectEnd
+        let idPrefixEnd = self.idPrefixEnd
         var second = secondText
         let oldBidCount = bids.count
         let oldAskCount = asks.count
         var buffer: [UInt8] = []
-        swap(&buffer, &scratch)
-        let written = previous.withUnsafeBufferPointer { previousBytes in
-            bids.levels.withUnsafeBufferPointer { oldBids in
-                bids.bounds.withUnsafeBufferPointer { oldBidBounds in
-                    asks.levels.withUnsafeBufferPointer { oldAsks in
-                        asks.bounds.withUnsafeBufferPointer { oldAskBounds in
+        swap(&buffer, &spare)
+        buffer.removeAll(keepingCapacity: true)
+        // Moved into locals for the write (and back), so no array of `self` is retained around its use.
+        var fixedBytes: [UInt8] = []
+        var previous: [UInt8] = []
+        var oldBidSide = Side()
+        var oldAskSide = Side()
+        swap(&fixedBytes, &self.fixedBytes)
+        swap(&previous, &self.previous)
+        swap(&oldBidSide, &bids)
+        swap(&oldAskSide, &asks)
+        let encoder = self.encoder
+        fixedBytes.withUnsafeBufferPointer { fixed in
+        previous.withUnsafeBufferPointer { previousBytes in
+            oldBidSide.levels.withUnsafeBufferPointer { oldBids in
+                oldBidSide.bounds.withUnsafeBufferPointer { oldBidBounds in
+                    oldAskSide.levels.withUnsafeBufferPointer { oldAsks in
+                        oldAskSide.bounds.withUnsafeBufferPointer { oldAskBounds in
                             bidBounds.withUnsafeMutableBufferPointer { newBidBounds in
                                 askBounds.withUnsafeMutableBufferPointer { newAskBounds in
                                     let bytes = previousBytes.isEmpty ? nil : UnsafePointer(previousBytes.baseAddress)
@@ -190,20 +216,23 @@ public struct IncrementalBookEncoder: Sendable {
                                     let oldAsks = JSONWriter.WrittenLevels(
                                         levels: UnsafeBufferPointer(rebasing: oldAsks.prefix(oldAskCount)),
                                         bounds: oldAskBounds.baseAddress ?? Self.noBounds, bytes: bytes)
-                                    return JSONWriter.write(into: &buffer, capacity: capacity) { w in
+                                    JSONWriter.append(into: &buffer, capacity: capacity) { w in
                                         w.secondText = second
-                                        w.append(subject)
+                                        w.append(UnsafeBufferPointer(rebasing: fixed[..<subjectEnd]))
                                         subjectCount = w.count
                                         w.byte(0)
-                                        if let idEvent {
-                                            MessageId.write(for: idEvent, instrument: idEvent.instrument, into: &w)
-                                        } else {
-                                            w.append(idPrefix)
+                                        // A sequenced id is the cached prefix and the sequence; an unsequenced
+                                        // one goes through `MessageId`.
+                                        if sequence != 0 {
+                                            w.append(UnsafeBufferPointer(rebasing: fixed[subjectEnd..<idPrefixEnd]))
                                             w.integer(sequence)
+                                        } else {
+                                            Self.writeUnsequencedId(
+                                                instrument, exchangeTime: exchangeTime, receiveTime: receiveTime, into: &w)
                                         }
                                         idCount = w.count - subjectCount - 1
                                         w.byte(0)
-                                        w.append(identity)
+                                        w.append(UnsafeBufferPointer(rebasing: fixed[idPrefixEnd...]))
                                         encoder.writeTimeFields(exchangeTime: exchangeTime, receiveTime: receiveTime, into: &w)
                                         copied = 0
                                         encoder.writeOrderbookFields(sequence: sequence, bids: newBids, asks: newAsks, into: &w) {
@@ -222,12 +251,15 @@ public struct IncrementalBookEncoder: Sendable {
                 }
             }
         }
-        // The message gets an array of its own, exactly sized: the last message's storage when the
-        // sink has let go of it (as a replay's sink has by the next book), else a new one.
-        previous.removeAll(keepingCapacity: true)
-        buffer.withUnsafeBufferPointer { previous.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<written])) }
-        swap(&buffer, &scratch)
-        let storage = previous
+        }
+        swap(&fixedBytes, &self.fixedBytes)
+        swap(&oldBidSide, &bids)
+        swap(&oldAskSide, &asks)
+        // The message's array is the one written: it becomes the state's previous message, and the
+        // last one the next message's storage.
+        let storage = buffer
+        swap(&self.previous, &buffer)
+        swap(&spare, &previous)
         secondText = second
         lastCopiedLevels = copied
         swap(&bids.bounds, &bidBounds)
@@ -237,7 +269,7 @@ public struct IncrementalBookEncoder: Sendable {
         return OutboundMessage(storage: storage, subjectCount: subjectCount, idCount: idCount)
     }
 
-    /// Whether `subject`, `identity` and `idPrefix` are `instrument`'s: by the bits of its strings first
+    /// Whether `fixedBytes` are `instrument`'s: by the bits of its strings first
     /// (no copy of the instrument, no string compared), else by value.
     @inline(__always)
     private func hasCachedFields(for instrument: Instrument) -> Bool {
@@ -245,17 +277,31 @@ public struct IncrementalBookEncoder: Sendable {
         return cachedInstrument == instrument
     }
 
+    /// The id of a book without a sequence, as `MessageId` writes it for the orderbook event.
+    @inline(never)
+    private static func writeUnsequencedId(
+        _ instrument: Instrument, exchangeTime: Instant, receiveTime: Instant, into w: inout JSONWriter
+    ) {
+        let event = PublishableEvent.orderbook(
+            OrderbookView(instrument: instrument, bids: [], asks: [], sequence: 0, exchangeTime: exchangeTime, receiveTime: receiveTime))
+        MessageId.write(for: event, instrument: instrument, into: &w)
+    }
+
     /// Writes the subject and the instrument's payload fields once, with the very code `MessageEncoder` runs.
     private mutating func cacheFields(of instrument: Instrument) {
-        subject = JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count + 4 * instrument.base.utf8.count + 4 * instrument.quote.utf8.count) {
+        let subject = JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count + 4 * instrument.base.utf8.count + 4 * instrument.quote.utf8.count) {
             Subject.write(venue: instrument.venue, instrument: instrument, channel: .orderbook, into: &$0)
         }
-        identity = JSONWriter.bytes(capacity: 128 + 6 * (instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count)) {
+        let identity = JSONWriter.bytes(capacity: 128 + 6 * (instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count)) {
             encoder.writeIdentityFields(instrument, dataType: "orderbook", into: &$0)
         }
-        idPrefix = JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count) {
+        let idPrefix = JSONWriter.bytes(capacity: 64 + 4 * instrument.native.utf8.count) {
             MessageId.writeSequencedBookPrefix(instrument, into: &$0)
         }
+        fixedBytes = subject + idPrefix + identity
+        subjectEnd = subject.count
+        idPrefixEnd = subject.count + idPrefix.count
+        nameBytes = instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count
         cachedInstrument = instrument
         cachedKey = CachingMessageEncoder.Key(instrument, .orderbook) ?? CachingMessageEncoder.Key()
     }

@@ -53,22 +53,47 @@ public struct JSONWriter {
         }
     }
 
-    /// Runs `body` on a writer over `buffer`'s storage and returns how many bytes it wrote; `buffer`
-    /// is grown (never shrunk, its bytes only meaningful up to that count) until `body` fits, starting
-    /// from room for `capacity`. An encoder that keeps one such buffer allocates nothing per message.
-    static func write(into buffer: inout [UInt8], capacity: Int, _ body: (inout JSONWriter) -> Void) -> Int {
+    /// Runs `body` on a writer over `buffer`'s unused capacity (grown to room for `capacity` more
+    /// bytes, doubled until `body` fits) and appends what it wrote: no scratch copy, no zero-fill.
+    /// An encoder writing each message into the storage of one the sink has let go of (so that
+    /// `removeAll(keepingCapacity:)` kept it) allocates and copies nothing per message.
+    static func append(into buffer: inout [UInt8], capacity: Int, _ body: (inout JSONWriter) -> Void) {
         var room = max(64, capacity)
-        while true {
-            if buffer.count < room {
-                buffer = [UInt8](unsafeUninitializedCapacity: room) { _, initialized in initialized = room }
+        withoutActuallyEscaping(body) { body in
+            var overflowed = false
+            withUnsafeMutablePointer(to: &overflowed) { flag in
+                while true {
+                    buffer.reserveCapacity(buffer.count &+ room)
+                    let before = buffer.count
+                    flag.pointee = false
+                    buffer.append(contentsOf: Fill(body: body, overflowed: flag))
+                    if !flag.pointee { return }
+                    precondition(buffer.count == before)
+                    room &*= 2
+                }
             }
-            let (count, overflowed) = buffer.withUnsafeMutableBufferPointer { b in
-                var w = JSONWriter(base: b.baseAddress!, capacity: b.count)
-                body(&w)
-                return (w.count, w.overflowed)
+        }
+    }
+
+    /// The bytes `body` writes, as a sequence that writes them straight into the array appending it:
+    /// `Array.append(contentsOf:)` hands a sequence its whole unused capacity (`_copyContents`), and an
+    /// underestimated count of 0 asks for no room the writer may not use.
+    private struct Fill: Sequence {
+        let body: (inout JSONWriter) -> Void
+        let overflowed: UnsafeMutablePointer<Bool>
+
+        func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection<UInt8>().makeIterator() }
+
+        func _copyContents(initializing room: UnsafeMutableBufferPointer<UInt8>) -> (EmptyCollection<UInt8>.Iterator, Int) {
+            guard let start = room.baseAddress else {
+                overflowed.pointee = true
+                return (makeIterator(), 0)
             }
-            if !overflowed { return count }
-            room = 2 * buffer.count
+            var w = JSONWriter(base: start, capacity: room.count)
+            body(&w)
+            // Nothing is kept from a write that did not fit: it runs again with more room.
+            overflowed.pointee = w.overflowed
+            return (makeIterator(), w.overflowed ? 0 : w.count)
         }
     }
 
@@ -499,38 +524,46 @@ public struct JSONWriter {
     /// ISO 8601 UTC with microseconds and a `+00:00` offset: what Python's `datetime.isoformat()`
     /// wrote in the original system, so `datetime.fromisoformat` reads it on any Python 3.7+.
     public mutating func isoTime(_ instant: Instant) {
-        let ns = instant.nanoseconds
-        var seconds = ns / 1_000_000_000
-        var sub = ns % 1_000_000_000
-        if sub < 0 {
-            sub += 1_000_000_000
-            seconds -= 1
-        }
         // `"YYYY-MM-DDTHH:MM:SS.ffffff+00:00"`, fixed width (Int64 nanoseconds span the years 1677...2262),
         // written with one room check.
         guard count &+ 34 <= capacity else {
             overflowed = true
             return
         }
-        if seconds != secondText.second { secondText = SecondText(second: seconds) }
+        let (text, sub) = second(containing: instant.nanoseconds)
         let p = base + count
         let raw = UnsafeMutableRawPointer(p)
-        raw.storeBytes(of: secondText.iso.0, as: UInt64.self)
-        raw.storeBytes(of: secondText.iso.1, toByteOffset: 8, as: UInt64.self)
-        raw.storeBytes(of: secondText.iso.2, toByteOffset: 16, as: UInt32.self)
+        raw.storeBytes(of: text.iso.0, as: UInt64.self)
+        raw.storeBytes(of: text.iso.1, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: text.iso.2, toByteOffset: 16, as: UInt32.self)
         p[20] = UInt8(ascii: ".")
-        let micros = Int(truncatingIfNeeded: sub / 1000)
+        let micros = UInt32(truncatingIfNeeded: sub / 1000)
+        let high = micros / 10_000
+        let rest = micros &- high &* 10_000
+        let middle = rest / 100
         let pairs = DecimalDigits.pairs
-        @inline(__always) func two(_ v: Int, at i: Int) {
-            let j = v &* 2
+        @inline(__always) func two(_ v: UInt32, at i: Int) {
+            let j = Int(v) &* 2
             p[i] = pairs[j]
             p[i &+ 1] = pairs[j &+ 1]
         }
-        two(micros / 10_000, at: 21)
-        two(micros / 100 % 100, at: 23)
-        two(micros % 100, at: 25)
+        two(high, at: 21)
+        two(middle, at: 23)
+        two(rest &- middle &* 100, at: 25)
         _ = Self.copy("+00:00\"", to: p + 27)
         count &+= 34
+    }
+
+    /// The text of the second containing `ns` and the nanoseconds into it. Within the kept second it
+    /// is one subtraction instead of a signed division and remainder; another second is kept in its
+    /// place when the test on `ns - start` is exact for it.
+    @inline(__always)
+    private mutating func second(containing ns: Int64) -> (SecondText, UInt64) {
+        let sub = UInt64(bitPattern: ns &- secondText.start)
+        if sub < 1_000_000_000 { return (secondText, sub) }
+        let text = SecondText(containing: ns)
+        if text.isCacheable { secondText = text }
+        return (text, UInt64(bitPattern: ns &- text.start))
     }
 
     /// An instant's integer nanoseconds: the same digits as `integer(instant.nanoseconds)`, but for
@@ -544,38 +577,55 @@ public struct JSONWriter {
             overflowed = true
             return
         }
-        let seconds = ns / 1_000_000_000
-        if seconds != secondText.second { secondText = SecondText(second: seconds) }
+        let (text, sub) = second(containing: ns)
         let p = base + count
         let raw = UnsafeMutableRawPointer(p)
-        raw.storeBytes(of: secondText.digits.0, as: UInt64.self)
-        raw.storeBytes(of: secondText.digits.1, toByteOffset: 8, as: UInt16.self)
-        var sub = Int(truncatingIfNeeded: ns % 1_000_000_000)
+        raw.storeBytes(of: text.digits.0, as: UInt64.self)
+        raw.storeBytes(of: text.digits.1, toByteOffset: 8, as: UInt16.self)
+        var fraction = UInt32(truncatingIfNeeded: sub)
         let pairs = DecimalDigits.pairs
         var i = 19
         for _ in 0..<4 {
-            let j = (sub % 100) &* 2
-            sub /= 100
+            let q = fraction / 100
+            let j = Int(fraction &- q &* 100) &* 2
+            fraction = q
             i &-= 2
             p[i] = pairs[j]
             p[i &+ 1] = pairs[j &+ 1]
         }
-        p[10] = UInt8(truncatingIfNeeded: sub) &+ 48
+        p[10] = UInt8(truncatingIfNeeded: fraction) &+ 48
         count &+= 19
     }
 }
 
-/// One whole second (seconds since the epoch) as `isoTime` writes it, `"YYYY-MM-DDTHH:MM:SS`, and,
-/// when it has 10 digits (2001 to 2286), those digits.
+/// One whole second as `isoTime` writes it, `"YYYY-MM-DDTHH:MM:SS`, and, when it has 10 digits
+/// (seconds since the epoch, 2001 to 2286), those digits. `start` is the second's first nanosecond:
+/// an instant is in this second when `ns - start`, unsigned, is below 10^9.
 struct SecondText {
-    var second = Int64.min
-    var iso: (UInt64, UInt64, UInt32) = (0, 0, 0)
+    var second: Int64 = 0
+    var start: Int64 = 0
+    var iso: (UInt64, UInt64, UInt32) = (0x3130_2d30_3739_3122, 0x303a_3030_5431_302d, 0x3030_3a30)
     var digits: (UInt64, UInt16) = (0, 0)
 
+    /// 1970-01-01T00:00:00 (the constants above are its text), so every state is a real second.
     init() {}
+
+    /// The second containing `ns`.
+    init(containing ns: Int64) {
+        var seconds = ns / 1_000_000_000
+        if ns % 1_000_000_000 < 0 { seconds -= 1 }
+        self.init(second: seconds)
+    }
+
+    /// Whether the second lies wholly in the Int64 nanosecond range: only then is the test on
+    /// `ns - start` exact (the first and last seconds of the range would match instants of the other end).
+    var isCacheable: Bool {
+        second > Int64.min / 1_000_000_000 && second < Int64.max / 1_000_000_000
+    }
 
     init(second seconds: Int64) {
         second = seconds
+        start = seconds &* 1_000_000_000
         var days = seconds / 86_400
         var secOfDay = seconds % 86_400
         if secOfDay < 0 {

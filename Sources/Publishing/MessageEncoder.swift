@@ -49,9 +49,15 @@ public struct MessageEncoder: Sendable {
     }
 
     func orderbookCapacity(_ instrument: Instrument, bidCount: Int, askCount: Int) -> Int {
+        let names = instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count
+        return orderbookCapacity(nameBytes: names, bidCount: bidCount, askCount: askCount)
+    }
+
+    /// The same for an instrument whose names' UTF-8 lengths add up to `nameBytes`.
+    @inline(__always)
+    func orderbookCapacity(nameBytes names: Int, bidCount: Int, askCount: Int) -> Int {
         let depth = configuration.orderbookDepth
         let levels = Swift.min(bidCount, depth) + Swift.min(askCount, depth)
-        let names = instrument.native.utf8.count + instrument.base.utf8.count + instrument.quote.utf8.count
         return 640 + 6 * names + levels * 68
     }
 
