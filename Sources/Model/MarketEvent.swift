@@ -26,6 +26,7 @@ public struct BookSequence: Hashable, Sendable {
     /// The previous message's final id (Binance futures `pu`, OKX `prevSeqId`, Deribit `prev_change_id`), if sent.
     public var previous: Int64?
 
+    @inlinable
     public init(first: Int64, last: Int64, previous: Int64? = nil) {
         self.first = first
         self.last = last
@@ -50,6 +51,7 @@ public struct BookUpdate: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, kind: Kind, bids: [BookLevel], asks: [BookLevel], sequence: BookSequence,
         checksum: Int32? = nil, exchangeTime: Instant, receiveTime: Instant
@@ -75,6 +77,7 @@ public struct Trade: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, tradeId: String, price: FixedDecimal, quantity: FixedDecimal, side: Side,
         exchangeTime: Instant, receiveTime: Instant
@@ -107,6 +110,7 @@ public struct Ticker: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, bestBid: BookLevel? = nil, bestAsk: BookLevel? = nil, last: FixedDecimal? = nil,
         open24h: FixedDecimal? = nil, high24h: FixedDecimal? = nil, low24h: FixedDecimal? = nil,
@@ -144,6 +148,7 @@ public struct Kline: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, interval: String, openTime: Instant, closeTime: Instant, open: FixedDecimal,
         high: FixedDecimal, low: FixedDecimal, close: FixedDecimal, volume: FixedDecimal, closed: Bool,
@@ -173,6 +178,7 @@ public struct FundingRate: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, rate: FixedDecimal, nextFundingTime: Instant? = nil, markPrice: FixedDecimal? = nil,
         indexPrice: FixedDecimal? = nil, exchangeTime: Instant, receiveTime: Instant
@@ -195,6 +201,7 @@ public struct Liquidation: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, side: Side, price: FixedDecimal, quantity: FixedDecimal, exchangeTime: Instant,
         receiveTime: Instant
@@ -220,6 +227,7 @@ public struct OpenInterest: Hashable, Sendable {
     public var exchangeTime: Instant
     public var receiveTime: Instant
 
+    @inlinable
     public init(
         instrument: Instrument, amount: FixedDecimal, value: FixedDecimal? = nil, exchangeTime: Instant,
         receiveTime: Instant
