@@ -20,7 +20,14 @@ count() {
 run=$(count 'DirectReplayV3run4into4seed.*MessageSinkRzlF \[')
 digest=$(count 'DigestSinkV5write')
 parse=$(count 'Adapter[A-Za-z0-9_]*5parse5frame10receivedAt4into')
-books=$(count 'AnyBookSyncV6handle_2at4into')
+# Every input but a book update goes through AnyBookSync.handle; updates go straight to the venue
+# machine's handleUpdate (since session 6), whichever machine the recording's venue uses.
+total() {
+  local value
+  value=$({ grep -E "$1" "$annotated" || true; } | awk '{gsub(",", "", $1); s += $1} END {print s + 0}')
+  echo "${value:-0}"
+}
+books=$(( $(count 'AnyBookSyncV6handle_2at4into') + $(total '[0-9]+(RestSnapshot|StreamSnapshot)BookSyncV12handleUpdate_2at4into') ))
 top=$(count 'OrderBookV3top_4bids4asks')
 bookEncoding=$(( $(count 'IncrementalBookEncoderV6encode_4bids4asks') + $(count 'IncrementalBookEncoderV6encode_8applying') ))
 read=$(count 'RecordingReaderC8nextView|0A6ReaderC8nextView')
