@@ -26,7 +26,9 @@ extension OrderBook {
             // (a delta with levels, fully applied) started from; an empty delta leaves the last one's
             // revisionBeforeDelta in place, so that alone would not do.
             let known = checksumText.revision == revisionBefore && revisionBeforeDelta == revisionBefore
-            let computed = checksumText.checksum(bids: bidLadder, asks: askLadder, delta: known ? update : nil)
+            let computed = known
+                ? checksumText.checksum(bids: bidLadder, asks: askLadder, following: update)
+                : checksumText.checksum(bids: bidLadder, asks: askLadder)
             checksumText.revision = changes
             if computed != expected {
                 counters.checksumsFailed += 1

@@ -31,34 +31,39 @@ struct OKXChecksumText: Sendable {
         checksum(bids: book.bidLadder, asks: book.askLadder)
     }
 
-    /// The same from the book's two ladders: a book computes its own checksum with this, reading its
-    /// ladders while its text is written (two stored properties, no overlap), where passing the whole
-    /// book meant moving the text out and back.
+    /// The same from the book's two ladders, every level taken from them: a book computes its own
+    /// checksum with this, reading its ladders while its levels are kept (two stored properties, no
+    /// overlap), where passing the whole book meant moving them out and back.
     mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder) -> Int32 {
-        checksum(bids: bidLadder, asks: askLadder, delta: nil)
-    }
-
-    /// The same, where `delta`, when given, is the one delta that moved the book from the levels
-    /// kept here to the ladders' (the caller checks revisions): each side then applies the delta to
-    /// its kept levels as the book did, formats only what changed, and takes levels entering the top
-    /// 25 from the ladder. A side whose result disagrees with its ladder at either end (it never
-    /// should) is taken from the ladder whole, as without a delta.
-    mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder, delta: BookUpdate?) -> Int32 {
         // The caller sets the revision these levels describe once the checksum is done.
         revision = .max
-        if let delta {
-            if !bids.follow(delta.bids, isBid: true, ladder: bidLadder) {
-                disagreements &+= 1
-                bids.rebuild(from: bidLadder)
-            }
-            if !asks.follow(delta.asks, isBid: false, ladder: askLadder) {
-                disagreements &+= 1
-                asks.rebuild(from: askLadder)
-            }
-        } else {
+        bids.rebuild(from: bidLadder)
+        asks.rebuild(from: askLadder)
+        return combined()
+    }
+
+    /// The same when `delta` is the one delta that moved the book from the levels kept here to the
+    /// ladders' (the caller checks revisions): each side applies the delta to its kept levels as the
+    /// book did, formats only what changed, and takes levels entering the top 25 from the ladder. A
+    /// side whose result disagrees with its ladder at either end (it never should) is taken from
+    /// the ladder whole, as without a delta. (A plain parameter, not an optional: forming
+    /// `Optional(update)` at the call copied the update and destroyed the copy, ~270 instructions.)
+    mutating func checksum(bids bidLadder: PriceLadder, asks askLadder: PriceLadder, following delta: BookUpdate) -> Int32 {
+        // The caller sets the revision these levels describe once the checksum is done.
+        revision = .max
+        if !bids.follow(delta.bids, isBid: true, ladder: bidLadder) {
+            disagreements &+= 1
             bids.rebuild(from: bidLadder)
+        }
+        if !asks.follow(delta.asks, isBid: false, ladder: askLadder) {
+            disagreements &+= 1
             asks.rebuild(from: askLadder)
         }
+        return combined()
+    }
+
+    /// The checksum of the kept pieces, bids and asks interleaved, less the first piece's ":".
+    func combined() -> Int32 {
         let crc = bids.pieces.withUnsafeBufferPointer { bidPieces in
             asks.pieces.withUnsafeBufferPointer { askPieces in
                 CRC32.alternatingPieces(
@@ -103,31 +108,39 @@ extension OKXChecksumText.Side {
     }
 
     /// The register of `value`'s text (as `FixedDecimal.writeText` writes it) when `row` is the row of
-    /// its last byte's distance from the end; `row` moves past its first byte.
+    /// its last byte's distance from the end; `row` moves past its first byte. Two digits a division.
     @inline(__always)
     static func decimalRegister(_ value: FixedDecimal, _ row: inout UnsafePointer<UInt32>) -> UInt32 {
+        let pairs = DecimalDigits.pairs
         var m = value.mantissa.magnitude
         var register: UInt32 = 0
         var at = row
-        var fraction = Int(value.scale)
-        if fraction > 0 {
-            repeat {
-                let q = m / 10
-                register ^= at[48 &+ Int(truncatingIfNeeded: m &- q &* 10)]
-                at += 16
-                m = q
-                fraction &-= 1
-            } while fraction > 0
-            register ^= at[Int(UInt8(ascii: "."))]
-            at += 16
+        @inline(__always) func pair() {
+            let q = m / 100
+            let r = Int(truncatingIfNeeded: m &- q &* 100) &* 2
+            register ^= at[Int(pairs[r &+ 1])] ^ at[16 &+ Int(pairs[r])]
+            at += 32
+            m = q
         }
-        // At least one integer digit ("0.005").
-        repeat {
+        @inline(__always) func digit() {
             let q = m / 10
             register ^= at[48 &+ Int(truncatingIfNeeded: m &- q &* 10)]
             at += 16
             m = q
-        } while m > 0
+        }
+        var fraction = Int(value.scale)
+        if fraction > 0 {
+            while fraction >= 2 {
+                pair()
+                fraction &-= 2
+            }
+            if fraction == 1 { digit() }
+            register ^= at[Int(UInt8(ascii: "."))]
+            at += 16
+        }
+        // At least one integer digit ("0.005").
+        while m >= 100 { pair() }
+        if m >= 10 { pair() } else { digit() }
         if value.mantissa < 0 {
             register ^= at[Int(UInt8(ascii: "-"))]
             at += 16

@@ -42,7 +42,17 @@ static void initialize(void) {
     carryless = marketprism_crc32_fold_available();
 }
 
-static inline void ready(void) { pthread_once(&once, initialize); }
+static int initialized;
+
+static void initialize_once(void) {
+    initialize();
+    __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+}
+
+/// The tables, built once (a load and a test once they are).
+static inline void ready(void) {
+    if (__builtin_expect(!__atomic_load_n(&initialized, __ATOMIC_ACQUIRE), 0)) pthread_once(&once, initialize_once);
+}
 
 /// A 64-bit value (bit k the coefficient of x^(63-k)) reduced mod P to a register: the low 32 bits
 /// read four zero bytes, the high 32 are added as they are.
@@ -124,43 +134,57 @@ static inline __m128i times(uint32_t value, uint32_t shift) {
     return _mm_clmulepi64_si128(_mm_cvtsi32_si128((int)value), _mm_cvtsi32_si128((int)shift), 0x00);
 }
 
-/// Every piece's register times x^(8 * the bytes after it), and the start state's, summed unreduced.
+/// Every piece's register times x^(8 * the bytes after it), summed unreduced, walked from the
+/// text's end so the bytes after each piece are counted on the way (no pass to sum the lengths
+/// first). Table indices are masked to stay inside it; `*total` gets the text's length, and a
+/// result with a length the table does not cover is not to be used.
 __attribute__((target("pclmul,sse4.1")))
-static uint64_t sum_carryless(
-    const uint64_t *first, size_t firstCount, const uint64_t *second, size_t secondCount, uint32_t head, size_t total) {
-    __m128i sum = times(head, shifts[total - 1]);
-    size_t remaining = total;
+static __m128i sum_carryless(
+    const uint64_t *first, size_t firstCount, const uint64_t *second, size_t secondCount, size_t *total) {
+    __m128i sum = _mm_setzero_si128();
+    size_t after = 0;
     size_t both = firstCount < secondCount ? firstCount : secondCount;
-    for (size_t rank = 0; rank < both; rank++) {
-        uint64_t a = first[rank];
-        uint64_t b = second[rank];
-        remaining -= (size_t)(a >> 32);
-        sum = _mm_xor_si128(sum, times((uint32_t)a, shifts[remaining]));
-        remaining -= (size_t)(b >> 32);
-        sum = _mm_xor_si128(sum, times((uint32_t)b, shifts[remaining]));
-    }
     const uint64_t *rest = firstCount > both ? first : second;
     size_t restCount = firstCount > both ? firstCount : secondCount;
-    for (size_t rank = both; rank < restCount; rank++) {
-        uint64_t a = rest[rank];
-        remaining -= (size_t)(a >> 32);
-        sum = _mm_xor_si128(sum, times((uint32_t)a, shifts[remaining]));
+    for (size_t rank = restCount; rank > both; rank--) {
+        uint64_t piece = rest[rank - 1];
+        sum = _mm_xor_si128(sum, times((uint32_t)piece, shifts[after & (SHIFT_COUNT - 1)]));
+        after += (size_t)(piece >> 32);
     }
-    return (uint64_t)_mm_cvtsi128_si64(sum);
+    for (size_t rank = both; rank > 0; rank--) {
+        uint64_t b = second[rank - 1];
+        uint64_t a = first[rank - 1];
+        sum = _mm_xor_si128(sum, times((uint32_t)b, shifts[after & (SHIFT_COUNT - 1)]));
+        after += (size_t)(b >> 32);
+        sum = _mm_xor_si128(sum, times((uint32_t)a, shifts[after & (SHIFT_COUNT - 1)]));
+        after += (size_t)(a >> 32);
+    }
+    *total = after;
+    return sum;
+}
+
+__attribute__((target("pclmul,sse4.1")))
+static uint32_t alternating_pieces_carryless(
+    const uint64_t *first, size_t firstCount, const uint64_t *second, size_t secondCount, uint8_t dropped) {
+    size_t total;
+    __m128i sum = sum_carryless(first, firstCount, second, secondCount, &total);
+    if (total >= SHIFT_COUNT) {
+        return marketprism_crc32_alternating_pieces_portable(first, firstCount, second, secondCount, dropped);
+    }
+    if (total <= 1) return 0;
+    // The start state ~0 reads the text less its first byte; that byte read from zero was shifted
+    // as far, so it cancels there.
+    sum = _mm_xor_si128(sum, times(0xFFFFFFFFu ^ slicing[0][dropped], shifts[total - 1]));
+    // The last piece is followed by no byte (shifts[0] is 0 in the sum): its register adds as it is.
+    uint64_t last = secondCount >= firstCount ? second[secondCount - 1] : first[firstCount - 1];
+    return ~reduce((uint64_t)_mm_cvtsi128_si64(sum) ^ ((uint64_t)(uint32_t)last << 32));
 }
 
 uint32_t marketprism_crc32_alternating_pieces(
     const uint64_t *first, size_t firstCount, const uint64_t *second, size_t secondCount, uint8_t dropped) {
     ready();
-    size_t total = total_length(first, firstCount, second, secondCount);
-    if (!carryless || total >= SHIFT_COUNT) {
-        return marketprism_crc32_alternating_pieces_portable(first, firstCount, second, secondCount, dropped);
-    }
-    if (total <= 1) return 0;
-    // The last piece is followed by no byte (shifts[0] is 0 in the sum): its register adds as it is.
-    uint64_t last = secondCount >= firstCount ? second[secondCount - 1] : first[firstCount - 1];
-    uint64_t sum = sum_carryless(first, firstCount, second, secondCount, 0xFFFFFFFFu ^ slicing[0][dropped], total);
-    return ~reduce(sum ^ ((uint64_t)(uint32_t)last << 32));
+    if (!carryless) return marketprism_crc32_alternating_pieces_portable(first, firstCount, second, secondCount, dropped);
+    return alternating_pieces_carryless(first, firstCount, second, secondCount, dropped);
 }
 
 #else
