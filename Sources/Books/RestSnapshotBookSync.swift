@@ -124,28 +124,29 @@ public struct RestSnapshotBookSync<Rule: RestSnapshotRule>: BookSync {
             receiveStreamSnapshot(update, at: now, into: &effects)
             return false
         }
-        if state == .synced { return applyLive(update, at: now, into: &effects) }
-        receiveDelta(update, at: now, into: &effects)
-        return false
+        return receiveDelta(update, at: now, into: &effects)
     }
 
     // MARK: Stream messages
 
-    mutating func receiveDelta(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) {
+    /// True when the delta is to be published (after the effects appended).
+    @inline(__always)
+    mutating func receiveDelta(_ update: BookUpdate, at now: Instant, into effects: inout [BookSyncEffect]) -> Bool {
         switch state {
         case .synced:
-            if applyLive(update, at: now, into: &effects) { effects.append(.publish(update)) }
+            return applyLive(update, at: now, into: &effects)
         case .awaitingSnapshot, .awaitingStreamSnapshot:
             bufferUpdate(update)
         case .idle:
             if Rule.ignoresFirstEvent && !sawFirstEvent {
                 sawFirstEvent = true
                 counters.droppedUnsynced += 1
-                return
+                return false
             }
             bufferUpdate(update)
             requestSnapshot(.initial, at: now, into: &effects)
         }
+        return false
     }
 
     /// One message against the synced book; true when it is to be published (the caller appends

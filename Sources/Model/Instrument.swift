@@ -17,7 +17,7 @@ public enum OptionRight: String, Hashable, Sendable {
 ///
 /// The fields live in one immutable shared box: every event carries its instrument through parsing, book sync and
 /// publishing, and copying one reference costs one retain where the fields cost four and ~80 bytes more in every
-/// event moved. Setting a field gives this value a new box; values compare and hash by their fields.
+/// event moved. An instrument does not change once made; values compare and hash by their fields.
 public struct Instrument: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline
     final class Fields: Sendable {
@@ -46,37 +46,18 @@ public struct Instrument: Hashable, Sendable, CustomStringConvertible {
     }
 
     @usableFromInline
-    var fields: Fields
+    let fields: Fields
 
     public init(venue: Venue, native: String, base: String, quote: String, kind: InstrumentKind) {
         fields = Fields(venue: venue, native: native, base: base.uppercased(), quote: quote.uppercased(), kind: kind)
     }
 
-    public var venue: Venue {
-        @inlinable get { fields.venue }
-        set { fields = Fields(venue: newValue, native: native, base: base, quote: quote, kind: kind) }
-    }
-
+    @inlinable public var venue: Venue { fields.venue }
     /// The venue's own name, exactly as it appears on the wire (`BTCUSDT`, `BTC-USDT-SWAP`, `BTC-PERPETUAL`).
-    public var native: String {
-        @inlinable get { fields.native }
-        set { fields = Fields(venue: venue, native: newValue, base: base, quote: quote, kind: kind) }
-    }
-
-    public var base: String {
-        @inlinable get { fields.base }
-        set { fields = Fields(venue: venue, native: native, base: newValue, quote: quote, kind: kind) }
-    }
-
-    public var quote: String {
-        @inlinable get { fields.quote }
-        set { fields = Fields(venue: venue, native: native, base: base, quote: newValue, kind: kind) }
-    }
-
-    public var kind: InstrumentKind {
-        @inlinable get { fields.kind }
-        set { fields = Fields(venue: venue, native: native, base: base, quote: quote, kind: newValue) }
-    }
+    @inlinable public var native: String { fields.native }
+    @inlinable public var base: String { fields.base }
+    @inlinable public var quote: String { fields.quote }
+    @inlinable public var kind: InstrumentKind { fields.kind }
 
     /// The normalized symbol.
     @inlinable

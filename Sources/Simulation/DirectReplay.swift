@@ -112,8 +112,6 @@ public struct DirectReplay {
         var pending: [(at: Int64, work: Pending)] = []
         var effects: [StackEffect] = []
         var deliveries: [OutboundMessage] = []
-        /// Held deliveries whose write failed, in order, until the stack hears of them.
-        var failures: [(sequence: UInt64, error: SinkError)] = []
         var events: [TimedStackEvent] = []
         var acks: [UInt64] = []
         var ackFirst: UInt64 = 0
@@ -265,8 +263,8 @@ public struct DirectReplay {
             let first = stack.frameDeliveriesFirst
             var published = 0
             var payloadBytes = 0
-            var failed = failures
-            failures = []
+            // Held deliveries whose write failed, in order (rare: an empty array allocates nothing).
+            var failed: [(sequence: UInt64, error: SinkError)] = []
             // Read in place; the closure touches only locals (the stack is not copied, nor its array).
             stack.frameDeliveries.withUnsafeBufferPointer { held in
                 var i = 0
@@ -284,7 +282,6 @@ public struct DirectReplay {
             result.published &+= published
             result.payloadBytes &+= payloadBytes
             if failed.isEmpty && !acksOneByOne && ackCount == 0 {
-                failures = failed
                 stack.settleFrameDeliveries(at: now)
                 return
             }
@@ -298,8 +295,6 @@ public struct DirectReplay {
             for (sequence, error) in failed {
                 stack.brokerFailed(sequence: sequence, reason: .rejected("\(error)"), at: now)
             }
-            failed.removeAll(keepingCapacity: true)
-            failures = failed
             while !deliveries.isEmpty { deliveries.removeLast() }
         }
 
